@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is detail.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PGDIR ?= /tmp/corridor-pg-$(shell id -u)
+PGPORT ?= 55432
+
+.PHONY: demo test check lint types imports pytest postgres postgres-stop clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Set up and run the demo corridor on embedded SQLite.
+demo: $(STAMP)
+	$(BIN)/corridor demo $(DEMO_ARGS)
+
+## Set up, start a throwaway PostgreSQL, and run lint, types, import contracts and all tests.
+test: $(STAMP) postgres
+	$(MAKE) --no-print-directory check CORRIDOR_TEST_POSTGRES_URL=postgresql+psycopg://corridor@127.0.0.1:$(PGPORT)/corridor
+
+check: lint types imports pytest
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+types:
+	$(BIN)/mypy
+
+imports:
+	$(BIN)/lint-imports
+
+pytest:
+	CORRIDOR_TEST_POSTGRES_URL=$(CORRIDOR_TEST_POSTGRES_URL) scripts/run-pytest $(PYTEST_ARGS)
+
+postgres:
+	scripts/throwaway-postgres start $(PGDIR) $(PGPORT)
+
+postgres-stop:
+	scripts/throwaway-postgres stop $(PGDIR) $(PGPORT)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Composition roots: one per party, plus the local launcher and the demo corridor."""

@@ -1,0 +1,67 @@
+"""Collect and check a transfer's evidence the way an auditor would: offline, from receipts.
+
+For every entry of the transfer the log holds, fetch a receipt (entry, inclusion proof,
+checkpoint), write it to the evidence folder, and verify it with nothing but the trust
+file: the log's verifier key and origin, and the witnesses' keys and quorum.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from corridor.errors import Unavailable
+from corridor.ledger import HttpLedgerClient, TrustPolicy, verify_receipt
+from corridor.transport import raise_for_problem
+
+
+@dataclass(frozen=True)
+class EvidenceCheck:
+    """One entry whose receipt verified offline."""
+
+    index: int
+    entry_type: str
+    actor: str
+    tree_size: int
+    receipt: Path
+
+
+def fetch_trust(client: httpx.Client, log_url: str) -> TrustPolicy:
+    """The log's trust policy as it publishes it (pin it out of band in production)."""
+    try:
+        response = client.get(f"{log_url.rstrip('/')}/api/ledger/trust")
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"log at {log_url} unreachable: {exc}") from exc
+    raise_for_problem(response)
+    return TrustPolicy.from_json(response.json())
+
+
+def collect_evidence(
+    *, client: httpx.Client, log_url: str, transfer: str, folder: Path
+) -> list[EvidenceCheck]:
+    """Write ``trust.json`` and one receipt per entry; verify each receipt offline."""
+    log = HttpLedgerClient(client, log_url)
+    trust = fetch_trust(client, log_url)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "trust.json").write_text(json.dumps(trust.to_json(), indent=2) + "\n")
+    receipts = folder / "receipts"
+    receipts.mkdir(exist_ok=True)
+    checks: list[EvidenceCheck] = []
+    for index, entry in log.entries_for_transfer(transfer):
+        text = log.receipt(index)
+        path = receipts / f"{index:06d}-{entry.statement.type}.txt"
+        path.write_text(text, encoding="utf-8")
+        verified = verify_receipt(path.read_text(encoding="utf-8"), trust)
+        checks.append(
+            EvidenceCheck(
+                index=index,
+                entry_type=entry.statement.type,
+                actor=entry.statement.actor,
+                tree_size=verified.checkpoint.size,
+                receipt=path,
+            )
+        )
+    return checks

@@ -1,0 +1,82 @@
+"""Composition root of a hospital node (A or B: the same app, two configurations)."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from corridor.apps.factory import create_base_app
+from corridor.apps.node import build_node
+from corridor.clock import Clock
+from corridor.compliance import HttpComplianceClient
+from corridor.config import Settings
+from corridor.identity import did_web_for_url
+from corridor.ledger import HttpLedgerClient
+from corridor.records import RecordsContext
+from corridor.records.routes import router as records_router
+from corridor.transfers import HospitalContext, RecipientContext, SenderContext
+from corridor.transfers.assessment import SenderProfile
+from corridor.transfers.client import HttpCenterClient
+from corridor.transfers.routes import hospital_router
+from corridor.vault import HttpVaultClient
+
+
+def create_app(
+    settings: Settings, *, transport: httpx.BaseTransport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build a hospital's app from its settings."""
+    node = build_node(settings, transport=transport, clock=clock)
+    center_url = settings.peer("datacenter").url
+    ledger = HttpLedgerClient(node.http, center_url)
+    recorder = node.recorder(ledger)
+    center = HttpCenterClient(node.http, center_url)
+    vault = HttpVaultClient(node.http, center_url)
+    records = RecordsContext(database=node.database)
+    export = settings.export
+    sender = SenderContext(
+        database=node.database,
+        records=records,
+        recorder=recorder,
+        resolver=node.resolver,
+        clock=node.clock,
+        did=node.did,
+        profile=SenderProfile(
+            jurisdiction=settings.jurisdiction,
+            mechanism=export.mechanism,
+            contract_filed=export.contract_filed,
+            in_mainland_gba=export.in_mainland_gba,
+            is_ciio=export.is_ciio,
+            pipia_done=export.pipia_done,
+        ),
+        regulators=[
+            HttpComplianceClient(node.http, peer.url)
+            for peer in settings.peers_of_kind("regulator")
+        ],
+        center=center,
+        vault=vault,
+        center_did=did_web_for_url(center_url),
+        destinations={
+            did_web_for_url(peer.url): peer.jurisdiction
+            for peer in settings.peers_of_kind("hospital")
+        },
+        contract_ref=export.contract_ref,
+        timezone=export.timezone,
+    )
+    recipient = RecipientContext(
+        database=node.database,
+        recorder=recorder,
+        clock=node.clock,
+        did=node.did,
+        agreement=node.keys.agreement,
+        center=center,
+        vault=vault,
+        ledger=ledger,
+        trust_folder=settings.state_dir / "trust",
+        reference_values=None,
+    )
+    app = create_base_app(node, title=f"Corridor hospital ({settings.name})")
+    app.state.records = records
+    app.state.hospital = HospitalContext(did=node.did, sender=sender, recipient=recipient)
+    app.include_router(records_router)
+    app.include_router(hospital_router)
+    return app

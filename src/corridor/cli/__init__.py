@@ -1,0 +1,43 @@
+"""The ``corridor`` command: one Typer root with a sub-app per domain.
+
+The CLI is the only layer that prints; every command is a thin adapter over services.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from corridor.cli import demo, serve
+from corridor.errors import CorridorError
+
+app = typer.Typer(
+    name="corridor",
+    help="Trusted cross-border data circulation: run parties, the demo corridor and verifiers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+def _register_optional() -> None:
+    """Attach domain sub-apps (each module defines ``app``)."""
+    from corridor.cli import attest, consent, ledger  # noqa: PLC0415
+
+    app.add_typer(ledger.app, name="ledger")
+    app.add_typer(consent.app, name="consent")
+    app.add_typer(attest.app, name="attest")
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Entry point of the ``corridor`` script; errors become one clear line and exit 1."""
+    try:
+        app()
+    except CorridorError as exc:
+        print(f"error: {exc.diagnostics()}", file=sys.stderr)
+        sys.exit(1)
