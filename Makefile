@@ -1,5 +1,9 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Everything else is detail.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# This machine's pip configuration names local mirrors that may be absent; its warnings
+# about them are noise, every other line of pip's output is kept.
+QUIET_PIP := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,8 +15,8 @@ PGPORT ?= 55432
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --upgrade pip $(QUIET_PIP)
+	$(BIN)/pip install --quiet -e '.[dev]' $(QUIET_PIP)
 	touch $(STAMP)
 
 ## Set up and run the demo corridor on embedded SQLite.

@@ -77,7 +77,6 @@ class Settings(BaseSettings):
     ledger_origin: str = "corridor.example/log"
     ledger_batch_size: int = Field(default=256, ge=1, le=10_000)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
-    consent_max_age_days: int = Field(default=365, ge=1)
     export: ExportProfile = Field(default_factory=ExportProfile)
 
     @classmethod

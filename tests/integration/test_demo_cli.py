@@ -71,7 +71,7 @@ def demo_run(
 def test_demo_prints_the_five_steps_and_exits_zero(demo_run):
     _workdir, result = demo_run
     assert result.returncode == 0, result.stdout + result.stderr
-    for step in ("1 request", "2 filing", "3 upload", "4 enclave", "5 display", "proofs"):
+    for step in ("step 1 (request)", "step 2 (filing)", "step 3", "step 4", "step 5", "proof"):
         assert step in result.stdout
     assert "every inclusion proof verified" in result.stdout
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -102,6 +103,33 @@ class DemoOutcome:
 
 Report = Callable[[StepReport], None]
 
+STEP_NAMES = {
+    0: "set-up",
+    1: "step 1 (request)",
+    2: "step 2 (filing)",
+    3: "step 3 (encrypted upload)",
+    4: "step 4 (processing in the enclave)",
+    5: "step 5 (display at hospital B)",
+    6: "proof verification",
+}
+
+
+class DemoStepFailed(CorridorError):
+    """One step of the demo failed; the message names the step, the party and the reason."""
+
+    code = "demo-step-failed"
+
+
+@contextmanager
+def _step(number: int, party: str) -> Iterator[None]:
+    """Name the step and party in any failure inside the block."""
+    try:
+        yield
+    except CorridorError as exc:
+        raise DemoStepFailed(
+            f"{STEP_NAMES[number]} failed at {party}: {exc.message}", detail=exc.detail
+        ) from exc
+
 
 def _new_wallet(workdir: Path, passphrase: bytes) -> SigningKeyPair:
     """The patient's key, on his device (here a folder of the work directory), encrypted."""
@@ -126,6 +154,147 @@ def _post(client: httpx.Client, url: str, **kwargs: Any) -> Any:
     return response.json()
 
 
+@dataclass
+class _Flow:
+    """The clients a person at each party would use, and what the demo has learnt so far."""
+
+    client: httpx.Client
+    url: dict[str, str]
+    report: Report
+    transfer: str = ""
+
+    @property
+    def hospital_a(self) -> HttpHospitalClient:
+        return HttpHospitalClient(self.client, self.url["hospital-a"])
+
+    @property
+    def hospital_b(self) -> HttpHospitalClient:
+        return HttpHospitalClient(self.client, self.url["hospital-b"])
+
+    def enrol(self, patient_file: Path, wallet: SigningKeyPair) -> str:
+        """Hospital A imports the record and links the patient's wallet key (at its desk)."""
+        with _step(0, "hospital-a"):
+            imported = _post(
+                self.client,
+                f"{self.url['hospital-a']}/api/records/bundles",
+                content=patient_file.read_bytes(),
+                headers={"content-type": "application/fhir+json"},
+            )
+            patient_id = str(imported["patient_id"])
+            _post(
+                self.client,
+                f"{self.url['hospital-a']}/api/records/patients/{patient_id}/wallet",
+                json={"did": did_key_from_public(wallet.public)},
+            )
+        self.report(
+            StepReport(
+                0,
+                "hospital-a",
+                f"imported the patient's record ({imported['resources']} resources) "
+                "and enrolled his wallet key",
+            )
+        )
+        return patient_id
+
+    def request(self, wallet: SigningKeyPair, patient_id: str, evidence_dir: Path) -> None:
+        """Step 1: the patient signs a consent and the portal records it."""
+        with _step(1, "portal"):
+            signed = sign_consent(self._terms(wallet), wallet)
+            evidence_dir.mkdir(parents=True, exist_ok=True)
+            (evidence_dir / "consent.json").write_bytes(signed.to_bytes())
+            status = HttpPortalClient(self.client, self.url["portal"]).request_transfer(
+                PatientRequest(consent=signed.to_json(), patient_ref=patient_id)
+            )
+        self.transfer = status.transfer
+        self.report(
+            StepReport(
+                1,
+                "portal",
+                "patient signed the consent (FHIR Consent, detached JWS over RFC 8785 bytes)",
+                _refs(status.evidence),
+                verified="consent signature by the patient's did:key",
+            )
+        )
+
+    def _terms(self, wallet: SigningKeyPair) -> ConsentTerms:
+        now = SystemClock().now()
+        return ConsentTerms(
+            patient_did=did_key_from_public(wallet.public),
+            custodian_did=did_web_for_url(self.url["hospital-a"]),
+            recipient_did=did_web_for_url(self.url["hospital-b"]),
+            purpose="TREAT",
+            scope=ConsentScope(resource_types=frozenset(DEFAULT_RESOURCE_TYPES)),
+            issued_at=now - timedelta(seconds=5),
+            expires_at=now + timedelta(days=30),
+            retention_days=365,
+            cross_border_separate_consent=True,
+            sensitive_separate_consent=True,
+            prescribed_consent_hk=False,
+            consent_id=f"consent-{now.strftime('%Y%m%d%H%M%S')}",
+        )
+
+    def file_and_upload(self) -> None:
+        """Steps 2 and 3 at hospital A."""
+        with _step(2, "hospital-a"):
+            filed = self.hospital_a.file(self.transfer)
+        self.report(
+            StepReport(
+                2,
+                "hospital-a",
+                "filed with regulator A (CN pack) and regulator B (HK pack)",
+                tuple(
+                    (str(ref["type"]), int(ref["index"]))
+                    for ref in filed.details.get("regulator_evidence", [])
+                ),
+                decision=", ".join(str(d) for d in filed.details.get("decisions", [])),
+                verified="both decisions signed by the regulators",
+            )
+        )
+        with _step(3, "hospital-a"):
+            uploaded = self.hospital_a.upload(self.transfer)
+        self.report(
+            StepReport(
+                3,
+                "hospital-a",
+                f"encrypted {uploaded.details.get('resources')} consented resources "
+                "(AES-256-GCM) and uploaded them",
+                tuple(ref for ref in _refs(uploaded.evidence) if ref[0] == "record.uploaded"),
+                verified="data key sealed to the key broker (HPKE)",
+            )
+        )
+
+    def process_and_display(self) -> None:
+        """Steps 4 at the data center and 5 at hospital B."""
+        with _step(4, "datacenter"):
+            processed = HttpCenterClient(self.client, self.url["datacenter"]).process(self.transfer)
+        self.report(
+            StepReport(
+                4,
+                "datacenter",
+                "enclave process attested; key released; "
+                "record minimised, masked and re-encrypted for B",
+                _refs(processed.evidence),
+                verified="nonce-bound evidence, reference measurement, consent, both permits",
+            )
+        )
+        with _step(5, "hospital-b"):
+            received = self.hospital_b.receive(self.transfer)
+            view = self.hospital_b.open_record(self.transfer, viewer="clinician-on-duty")
+        self.report(
+            StepReport(
+                5,
+                "hospital-b",
+                f"decrypted {received.details.get('resources')} resources and displayed the record",
+                (*_refs(received.evidence), ("record.accessed", int(view["evidence_index"]))),
+                verified="attestation chain, manifest signature, output digest",
+            )
+        )
+
+
+def _refs(evidence: list[Any]) -> tuple[tuple[str, int], ...]:
+    return tuple((ref.type, ref.index) for ref in evidence)
+
+
 def run_transfer(
     *,
     client: httpx.Client,
@@ -136,121 +305,21 @@ def run_transfer(
     report: Report,
 ) -> DemoOutcome:
     """Run the five steps for the patient in ``patient_file`` and verify every proof."""
-    url = {name: party.url for name, party in parties.items()}
-    outcome = DemoOutcome(urls=url, evidence_dir=workdir / "evidence")
-    hospital_a = HttpHospitalClient(client, url["hospital-a"])
-    hospital_b = HttpHospitalClient(client, url["hospital-b"])
-    portal = HttpPortalClient(client, url["portal"])
-    center = HttpCenterClient(client, url["datacenter"])
-
-    imported = _post(
-        client,
-        f"{url['hospital-a']}/api/records/bundles",
-        content=patient_file.read_bytes(),
-        headers={"content-type": "application/fhir+json"},
-    )
-    patient_id = str(imported["patient_id"])
+    flow = _Flow(client, {name: party.url for name, party in parties.items()}, report)
+    outcome = DemoOutcome(urls=flow.url, evidence_dir=workdir / "evidence")
     wallet = _new_wallet(workdir, passphrase)
-    patient_did = did_key_from_public(wallet.public)
-    _post(
-        client,
-        f"{url['hospital-a']}/api/records/patients/{patient_id}/wallet",
-        json={"did": patient_did},
-    )
-    report(
-        StepReport(
-            0,
-            "hospital-a",
-            f"imported the patient's record ({imported['resources']} resources) "
-            "and enrolled his wallet key",
+    patient_id = flow.enrol(patient_file, wallet)
+    flow.request(wallet, patient_id, outcome.evidence_dir)
+    flow.file_and_upload()
+    flow.process_and_display()
+    outcome.transfer = flow.transfer
+    with _step(6, "verifier"):
+        outcome.checks = collect_evidence(
+            client=client,
+            log_url=flow.url["datacenter"],
+            transfer=flow.transfer,
+            folder=outcome.evidence_dir,
         )
-    )
-
-    now = SystemClock().now()
-    terms = ConsentTerms(
-        patient_did=patient_did,
-        custodian_did=did_web_for_url(url["hospital-a"]),
-        recipient_did=did_web_for_url(url["hospital-b"]),
-        purpose="TREAT",
-        scope=ConsentScope(
-            resource_types=frozenset(DEFAULT_RESOURCE_TYPES), data_from=None, data_to=None
-        ),
-        issued_at=now - timedelta(seconds=5),
-        expires_at=now + timedelta(days=30),
-        retention_days=365,
-        cross_border_separate_consent=True,
-        sensitive_separate_consent=True,
-        prescribed_consent_hk=False,
-        consent_id=f"consent-{now.strftime('%Y%m%d%H%M%S')}",
-    )
-    signed = sign_consent(terms, wallet)
-    outcome.evidence_dir.mkdir(parents=True, exist_ok=True)
-    (outcome.evidence_dir / "consent.json").write_bytes(signed.to_bytes())
-    status = portal.request_transfer(
-        PatientRequest(consent=signed.to_json(), patient_ref=patient_id)
-    )
-    outcome.transfer = status.transfer
-    report(
-        StepReport(
-            1,
-            "portal",
-            "patient signed the consent (FHIR Consent, detached JWS over RFC 8785 bytes)",
-            tuple((e.type, e.index) for e in status.evidence),
-            verified="consent signature by the patient's did:key",
-        )
-    )
-    transfer = status.transfer
-
-    filed = hospital_a.file(transfer)
-    decisions = ", ".join(str(d) for d in filed.details.get("decisions", []))
-    report(
-        StepReport(
-            2,
-            "hospital-a",
-            "filed with regulator A (CN pack) and regulator B (HK pack)",
-            decision=decisions,
-            verified="both decisions signed by the regulators",
-        )
-    )
-    uploaded = hospital_a.upload(transfer)
-    report(
-        StepReport(
-            3,
-            "hospital-a",
-            f"encrypted {uploaded.details.get('resources')} consented resources "
-            "(AES-256-GCM) and uploaded them",
-            tuple((e.type, e.index) for e in uploaded.evidence if e.type == "record.uploaded"),
-            verified="data key sealed to the key broker (HPKE)",
-        )
-    )
-    processed = center.process(transfer)
-    report(
-        StepReport(
-            4,
-            "datacenter",
-            "enclave process attested; key released; "
-            "record minimised, masked and re-encrypted for B",
-            tuple((e.type, e.index) for e in processed.evidence),
-            verified="nonce-bound evidence, reference measurement, consent, both permits",
-        )
-    )
-    received = hospital_b.receive(transfer)
-    view = hospital_b.open_record(transfer, viewer="clinician-on-duty")
-    report(
-        StepReport(
-            5,
-            "hospital-b",
-            f"decrypted {received.details.get('resources')} resources and displayed the record",
-            (
-                *((e.type, e.index) for e in received.evidence),
-                ("record.accessed", int(view["evidence_index"])),
-            ),
-            verified="attestation chain, manifest signature, output digest",
-        )
-    )
-    outcome.checks = collect_evidence(
-        client=client, log_url=url["datacenter"], transfer=transfer, folder=outcome.evidence_dir
-    )
     report(
         StepReport(
             6,

@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from corridor.cli import demo, serve
+from corridor.cli import attest, consent, demo, ledger, serve
 from corridor.errors import CorridorError
 
 app = typer.Typer(
@@ -20,18 +20,10 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
-
-
-def _register_optional() -> None:
-    """Attach domain sub-apps (each module defines ``app``)."""
-    from corridor.cli import attest, consent, ledger  # noqa: PLC0415
-
-    app.add_typer(ledger.app, name="ledger")
-    app.add_typer(consent.app, name="consent")
-    app.add_typer(attest.app, name="attest")
-
-
-_register_optional()
+# One sub-app per domain; each module defines ``app``.
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(consent.app, name="consent")
+app.add_typer(attest.app, name="attest")
 
 
 def main() -> None:

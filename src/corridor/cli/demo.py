@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -11,26 +12,27 @@ from typing import Annotated
 import httpx
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from corridor.apps.demo import DEMO_PARTIES, StepReport, load_patient, run_transfer
+from corridor.apps.demo import DEMO_PARTIES, STEP_NAMES, StepReport, load_patient, run_transfer
 from corridor.apps.launcher import demo_passphrase, run_parties
 from corridor.errors import CorridorError
-
-_STEP_NAMES = {
-    0: "setup",
-    1: "1 request",
-    2: "2 filing",
-    3: "3 upload",
-    4: "4 enclave",
-    5: "5 display",
-    6: "proofs",
-}
 
 
 def default_patient() -> Path:
     """The bundle shipped for the demo (a Synthea patient; source in its SOURCE.md)."""
     return Path(str(resources.files("corridor.apps").joinpath("data/demo-patient.json")))
+
+
+def _print_step(console: Console, step: StepReport) -> None:
+    console.print(f"[green]✔[/green] [bold]{STEP_NAMES[step.step]}[/bold]  {step.party}")
+    console.print(f"    {step.action}")
+    if step.evidence:
+        refs = ", ".join(f"{kind} #{index}" for kind, index in step.evidence)
+        console.print(f"    evidence: {refs}", soft_wrap=True)
+    if step.decision:
+        console.print(f"    decision: {step.decision}")
+    if step.verified:
+        console.print(f"    verified: {step.verified}")
 
 
 def _serve_forever(console: Console, urls: dict[str, str]) -> None:
@@ -58,42 +60,33 @@ def demo(
     folder = workdir or Path(tempfile.mkdtemp(prefix="corridor-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     patient_file = patient or default_patient()
-    load_patient(patient_file)
-    console.print(f"[bold]Corridor demo[/bold]  workdir: {folder}  patient: {patient_file.name}")
-    table = Table("step", "party", "what happened", "evidence", "decision / verified")
-
-    def report(step: StepReport) -> None:
-        evidence = ", ".join(f"{kind}#{index}" for kind, index in step.evidence) or "-"
-        detail = " · ".join(part for part in (step.decision, step.verified) if part) or "-"
-        table.add_row(
-            _STEP_NAMES.get(step.step, str(step.step)), step.party, step.action, evidence, detail
-        )
-        console.print(
-            f"  [green]✔[/green] {_STEP_NAMES.get(step.step)}: {step.party} {step.action}"
-        )
-
     try:
-        with run_parties(folder, DEMO_PARTIES) as parties, httpx.Client(timeout=120.0) as client:
-            console.print(f"  [green]✔[/green] six parties running: {', '.join(parties)}")
-            outcome = run_transfer(
-                client=client,
-                parties=parties,
-                workdir=folder,
-                patient_file=patient_file,
-                passphrase=demo_passphrase(folder).encode(),
-                report=report,
-            )
-            console.print(table)
+        load_patient(patient_file)
+        console.print(f"[bold]Corridor demo[/bold]  workdir {folder}  patient {patient_file.name}")
+        with ExitStack() as stack:
+            with console.status("starting six parties, each its own process..."):
+                parties = stack.enter_context(run_parties(folder, DEMO_PARTIES))
+            client = stack.enter_context(httpx.Client(timeout=120.0))
+            urls = {name: party.url for name, party in parties.items()}
+            console.print(f"[green]✔[/green] parties running: {', '.join(parties)}")
+            with console.status("moving the record through the corridor..."):
+                outcome = run_transfer(
+                    client=client,
+                    parties=parties,
+                    workdir=folder,
+                    patient_file=patient_file,
+                    passphrase=demo_passphrase(folder).encode(),
+                    report=lambda step: _print_step(console, step),
+                )
             console.print(
                 f"[bold green]transfer {outcome.transfer} completed[/bold green]: "
                 f"{len(outcome.checks)} evidence entries, every inclusion proof verified; "
-                f"receipts and trust file in {outcome.evidence_dir}"
+                f"consent, trust file and receipts in {outcome.evidence_dir}"
             )
             if serve:
-                _serve_forever(console, {name: party.url for name, party in parties.items()})
+                _serve_forever(console, urls)
     except KeyboardInterrupt:
         console.print("stopped")
     except CorridorError as exc:
-        console.print(table)
         console.print(f"[bold red]demo failed[/bold red]: {exc.diagnostics()}")
         raise typer.Exit(1) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -52,7 +53,5 @@ def serve(
 
 
 def _port_of(url: str) -> int:
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
     parts = urlsplit(url)
     return parts.port or (443 if parts.scheme == "https" else 80)

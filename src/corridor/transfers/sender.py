@@ -206,7 +206,19 @@ def file_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:
                     ]
                 },
             )
-        return status_of(row, decisions=[d["body"]["decision"]["decision"] for d in decisions])
+        return status_of(
+            row,
+            decisions=[d["body"]["decision"]["decision"] for d in decisions],
+            regulator_evidence=[
+                {"type": kind, "index": index}
+                for response in responses
+                for kind, index in zip(
+                    ("filing.registered", "compliance.decided"),
+                    response.evidence_indexes,
+                    strict=False,
+                )
+            ],
+        )
 
 
 def upload_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:

@@ -29,12 +29,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:No path_separator found:Deprecat
 
 TRANSFER = "transfer-0001-abcd"
 GOOD_PCR0 = bytes.fromhex("5a" * 48)
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
 def clock():
-    return FixedClock(NOW)
+    # Read the wall clock when the test starts, not at collection: the simulated root's
+    # certificates are issued from the wall clock when the fixture builds them.
+    return FixedClock(datetime.now(UTC).replace(microsecond=0))
 
 
 @pytest.fixture
