@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,9 @@ import httpx
 from corridor.crypto.canonical import b64url_encode, canonical_json
 from corridor.ledger import errors
 from corridor.ledger.evidence import SignedEntry, parse_signed_entry
+from corridor.ledger.receipt import TrustPolicy
 from corridor.ledger.service import AppendedEntry, AppendResult
+from corridor.ledger.witness import SIZE_MEDIA_TYPE, AddCheckpointRequest
 
 _TEXT_LIMIT = 500
 
@@ -106,9 +109,40 @@ class HttpLedgerClient:
         """Consistency proof from tree size ``old`` to ``new``."""
         return _hashes(self._json("GET", "/proofs/consistency", params={"old": old, "new": new}))
 
-    def receipt(self, index: int) -> str:
-        """A C2SP tlog-proof receipt for entry ``index``."""
-        return self._send("GET", f"/receipts/{index}").text
+    def receipt(self, index: int, *, wait_seconds: float = 30.0) -> str:
+        """A C2SP tlog-proof receipt for entry ``index`` against a final checkpoint.
+
+        An entry is final once the witness quorum cosigned a checkpoint covering it; until
+        then the log answers 503 ``not-yet-final`` and this polls for up to ``wait_seconds``.
+        """
+        deadline = time.monotonic() + wait_seconds
+        pause = 0.05
+        while True:
+            try:
+                return self._send("GET", f"/receipts/{index}").text
+            except errors.NotYetFinal:
+                if time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+    def trust(self) -> TrustPolicy:
+        """The trust policy the log publishes (pin it out of band in production)."""
+        body = self._json("GET", "/trust")
+        return TrustPolicy.from_json(body)
+
+    def log_identity(self) -> tuple[str, str]:
+        """``(origin, verifier key)`` as the log publishes them (what a witness pins)."""
+        trust = self.trust()
+        return trust.origin, trust.log_key
+
+    def tlog_checkpoint(self) -> str:
+        """The tlog-tiles ``checkpoint``: the latest final checkpoint with its cosignatures."""
+        return self._send("GET", "/tlog/checkpoint").text
+
+    def tlog_tile(self, path: str) -> bytes:
+        """A tlog-tiles resource under the prefix (``tile/0/000.p/5``, ``tile/entries/001``)."""
+        return self._send("GET", f"/tlog/{path}").content
 
 
 def _hashes(body: Any) -> list[bytes]:
@@ -129,7 +163,9 @@ def _problem_error(response: httpx.Response) -> errors.LedgerError:
     message = f"log answered {response.status_code}: {detail}"
     extra = {"status": response.status_code, "remote": problem}
     kind = _BY_CODE.get(str(problem.get("code", "")))
-    if kind is None or response.status_code >= 500:  # noqa: PLR2004
+    # A 5xx is the log's failure whatever code it claims, except "not yet final", which
+    # tells the caller to retry a receipt shortly.
+    if kind is not errors.NotYetFinal and (kind is None or response.status_code >= 500):  # noqa: PLR2004
         if response.status_code == 404:  # noqa: PLR2004
             kind = errors.EntryNotFound
         elif 400 <= response.status_code < 500:  # noqa: PLR2004
@@ -137,3 +173,63 @@ def _problem_error(response: httpx.Response) -> errors.LedgerError:
         else:
             kind = errors.LogUnavailable
     return kind(message, detail=extra)
+
+
+_WITNESS_STATUS_ERRORS: dict[int, type[errors.LedgerError]] = {
+    400: errors.MalformedWitnessRequest,
+    403: errors.UntrustedCheckpoint,
+    404: errors.UnknownLogOrigin,
+    409: errors.ForkedCheckpoint,
+    422: errors.ConsistencyProofFailed,
+}
+
+
+class HttpWitnessClient:
+    """Witnesses over HTTP (C2SP tlog-witness), at ``<node>/api/ledger/witness``."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    @staticmethod
+    def _prefix(url: str) -> str:
+        return url.rstrip("/") + "/api/ledger/witness"
+
+    def describe(self, url: str) -> tuple[str, str]:
+        """The witness's key name and verifier key."""
+        try:
+            response = self._client.get(self._prefix(url))
+        except httpx.HTTPError as exc:
+            raise errors.WitnessUnavailable(f"witness at {url} unreachable: {exc}") from exc
+        if not response.is_success:
+            raise errors.WitnessUnavailable(f"witness at {url} answered {response.status_code}")
+        try:
+            body = response.json()
+            return str(body["name"]), str(body["vkey"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise errors.WitnessUnavailable(f"witness at {url} is not a Corridor witness") from exc
+
+    def add_checkpoint(self, url: str, request: AddCheckpointRequest) -> str:
+        """POST add-checkpoint; 200 gives cosignature lines, other codes the matching error."""
+        try:
+            response = self._client.post(
+                self._prefix(url) + "/add-checkpoint",
+                content=request.body(),
+                headers={"content-type": "text/plain; charset=utf-8"},
+            )
+        except httpx.HTTPError as exc:
+            raise errors.WitnessUnavailable(f"witness at {url} unreachable: {exc}") from exc
+        if response.status_code == 200:  # noqa: PLR2004
+            return response.text
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if response.status_code == 409 and media_type == SIZE_MEDIA_TYPE:  # noqa: PLR2004
+            text = response.text.strip()
+            if not text.isdigit():
+                raise errors.WitnessUnavailable(f"witness at {url} sent a malformed size")
+            raise errors.WitnessSizeMismatch(
+                f"witness at {url} cosigned size {text}", latest_size=int(text)
+            )
+        kind = _WITNESS_STATUS_ERRORS.get(response.status_code, errors.WitnessUnavailable)
+        raise kind(
+            f"witness at {url} answered {response.status_code}: {response.text[:_TEXT_LIMIT]}",
+            detail={"status": response.status_code},
+        )

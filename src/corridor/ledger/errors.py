@@ -5,6 +5,7 @@ from __future__ import annotations
 from corridor.errors import (
     Conflict,
     CorridorError,
+    Forbidden,
     InvalidInput,
     NotFound,
     Unavailable,
@@ -92,3 +93,58 @@ class InvalidProofRequest(LedgerError, InvalidInput):
     """A proof was asked for impossible sizes (index not below the tree size, old > new)."""
 
     code = "invalid-proof-request"
+
+
+class NotYetFinal(LedgerError, Unavailable):
+    """The entry is in the log but no checkpoint covering it has the witness quorum yet."""
+
+    code = "not-yet-final"
+
+
+class MalformedWitnessRequest(LedgerError, InvalidInput):
+    """An add-checkpoint request body does not follow C2SP tlog-witness (answered 400)."""
+
+    code = "malformed-witness-request"
+
+
+class UnknownLogOrigin(LedgerError, NotFound):
+    """A witness was asked to cosign a checkpoint of a log it does not follow (404)."""
+
+    code = "unknown-log-origin"
+
+
+class UntrustedCheckpoint(LedgerError, Forbidden):
+    """No signature on the checkpoint verifies under the log's pinned key (403)."""
+
+    code = "untrusted-checkpoint"
+
+
+class WitnessSizeMismatch(InconsistentCheckpoint):
+    """The request's old size is not the size the witness last cosigned (409).
+
+    ``latest_size`` is what the witness answers in its ``text/x.tlog.size`` body.
+    """
+
+    code = "witness-size-mismatch"
+
+    def __init__(self, message: str, *, latest_size: int) -> None:
+        super().__init__(message, detail={"latest_size": latest_size})
+        self.latest_size = latest_size
+
+
+class ForkedCheckpoint(InconsistentCheckpoint):
+    """A signed checkpoint has the size of one already cosigned but another root (409)."""
+
+    code = "forked-checkpoint"
+
+
+class ConsistencyProofFailed(LedgerError, VerificationFailed):
+    """The consistency proof from the cosigned checkpoint to the new one fails (422)."""
+
+    code = "consistency-proof-failed"
+
+
+class WitnessUnavailable(LedgerError, Unavailable):
+    """A witness could not be reached, or answered something other than its protocol."""
+
+    code = "witness-unavailable"

@@ -9,24 +9,28 @@ Ed25519 signature over ``_SIGNING_CONTEXT || canonical_json(statement)``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.exceptions import BadSignatureError, CryptoError
+from nacl.signing import VerifyKey
 
-from corridor.crypto.canonical import b64url_decode, b64url_encode, canonical_json, parse_json
-from corridor.crypto.errors import NonCanonicalJson
+from corridor.crypto.canonical import b64url_decode, b64url_encode, canonical_json
+from corridor.crypto.errors import SignatureInvalid
 from corridor.crypto.hashing import sha256_hex
 from corridor.crypto.keys import SigningKeyPair
-from corridor.crypto.signing import verify_ed25519
 from corridor.ledger.errors import InvalidEntry
 
 # Domain separation: a signature over evidence can never be replayed as another object.
 _SIGNING_CONTEXT = b"corridor/evidence/v1\n"
-# C2SP tlog-tiles limits an entry to 64 KiB; evidence is far smaller by design.
-MAX_ENTRY_BYTES = 64 * 1024
+# C2SP tlog-tiles entry bundles prefix each entry with a big-endian uint16 length, so an
+# entry is at most 65,535 bytes (64 KiB less one); evidence is far smaller by design.
+MAX_ENTRY_BYTES = 0xFFFF
 
 ENTRY_TYPES = frozenset(
     {
@@ -53,6 +57,12 @@ ENTRY_TYPES = frozenset(
     }
 )
 
+# RFC 8785 §3.2.2.3 serialises numbers as IEEE 754 doubles: integers beyond 2**53 - 1 would
+# not survive, so statements may not carry them (I-JSON, RFC 7493 §2.2).
+_MAX_SAFE_INTEGER = 2**53 - 1
+# In a canonical leaf the statement is the last member: its bytes follow this marker
+# (keys sort "kid" < "sig" < "statement"; a string value cannot contain an unescaped '"').
+_STATEMENT_MARKER = b',"statement":'
 _DIGEST = re.compile(r"^(sha256|sha384|hmac-sha256):[0-9a-f]{64,96}$")
 _DID = re.compile(r"^did:(web|key):[A-Za-z0-9.%:_-]+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -147,6 +157,8 @@ def _mapping_problems(statement: EvidenceStatement) -> list[str]:
             problems.append(f"detail name {name!r} is not a lower-case identifier")
         if not isinstance(value, str | int | bool | type(None)):
             problems.append(f"detail {name!r} must be a string, integer, boolean or null")
+        elif isinstance(value, int) and abs(value) > _MAX_SAFE_INTEGER:
+            problems.append(f"detail {name!r} is beyond the integers JSON carries exactly")
         elif isinstance(value, str) and len(value) > 512:  # noqa: PLR2004
             problems.append(f"detail {name!r} is longer than 512 characters")
     return problems
@@ -160,6 +172,13 @@ class SignedEntry:
     kid: str
     signature: bytes
     leaf: bytes
+    statement_bytes: bytes = b""
+    """The canonical statement the signature covers (recomputed when left empty)."""
+
+    def signed_message(self) -> bytes:
+        """The bytes the actor signed: the domain separator and the canonical statement."""
+        body = self.statement_bytes or canonical_json(self.statement.to_json())
+        return _SIGNING_CONTEXT + body
 
 
 def sign_statement(statement: EvidenceStatement, key: SigningKeyPair, *, kid: str) -> SignedEntry:
@@ -167,13 +186,43 @@ def sign_statement(statement: EvidenceStatement, key: SigningKeyPair, *, kid: st
     if kid.split("#", 1)[0] != statement.actor:
         raise InvalidEntry("the signing key must belong to the statement's actor")
     body = statement.to_json()
-    signature = key.sign(_SIGNING_CONTEXT + canonical_json(body))
+    statement_bytes = canonical_json(body)
+    signature = key.sign(_SIGNING_CONTEXT + statement_bytes)
     leaf = canonical_json({"kid": kid, "sig": b64url_encode(signature), "statement": body})
-    return SignedEntry(statement=statement, kid=kid, signature=signature, leaf=leaf)
+    return SignedEntry(
+        statement=statement,
+        kid=kid,
+        signature=signature,
+        leaf=leaf,
+        statement_bytes=statement_bytes,
+    )
+
+
+def _is_canonical(value: Any, data: bytes) -> bool:
+    """Whether ``data`` is the RFC 8785 serialisation of ``value`` (a validated entry).
+
+    For what a validated entry can hold (objects with ASCII keys, strings, integers within
+    ±(2**53 - 1), booleans, null) the standard library's sorted, compact, non-ASCII-escaping
+    ``json.dumps`` writes exactly the JCS bytes: same key order (code points equal UTF-16
+    units for ASCII), same string escapes (RFC 8785 §3.2.2.2), same integers. Its C encoder
+    is ~20x faster than ``rfc8785``, which still decides whenever the fast bytes differ.
+    """
+    try:
+        fast = json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        fast = b""
+    if fast == data:
+        return True
+    try:
+        return canonical_json(value) == data
+    except ValueError:
+        return False
 
 
 def parse_signed_entry(leaf: bytes) -> SignedEntry:
-    """Parse leaf bytes: size bound, canonical JSON, known type, well-formed fields.
+    """Parse leaf bytes: size bound, known type, well-formed fields, canonical JSON.
 
     The signature is *not* checked here; call :func:`verify_signed_entry` with the actor's
     key, which needs a DID resolver the pure core does not have.
@@ -181,29 +230,46 @@ def parse_signed_entry(leaf: bytes) -> SignedEntry:
     if len(leaf) > MAX_ENTRY_BYTES:
         raise InvalidEntry(f"entry is {len(leaf)} bytes; the limit is {MAX_ENTRY_BYTES}")
     try:
-        value = parse_json(leaf, require_canonical=True)
-    except NonCanonicalJson as exc:  # also raised for bytes that are not JSON at all
-        raise InvalidEntry(exc.message) from exc
-    except ValueError as exc:
-        raise InvalidEntry(str(exc)) from exc
+        value = json.loads(leaf)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidEntry(f"not valid JSON: {exc}") from exc
     if not isinstance(value, dict) or set(value) != {"kid", "sig", "statement"}:
         raise InvalidEntry("entry must be exactly {kid, sig, statement}")
     statement = EvidenceStatement.from_json(value["statement"])
     kid, sig = value["kid"], value["sig"]
     if not isinstance(kid, str) or kid.split("#", 1)[0] != statement.actor:
         raise InvalidEntry("kid must be a key of the statement's actor")
+    if not isinstance(sig, str):
+        raise InvalidEntry("sig must be a base64url string")
+    # Checked after validation: the fast canonical check relies on the validated shape.
+    if not _is_canonical(value, leaf):
+        raise InvalidEntry("JSON is not in RFC 8785 canonical form")
     try:
-        signature = b64url_decode(str(sig))
+        signature = b64url_decode(sig)
     except ValueError as exc:
         raise InvalidEntry("sig is not base64url") from exc
-    return SignedEntry(statement=statement, kid=kid, signature=signature, leaf=leaf)
+    start = leaf.find(_STATEMENT_MARKER) + len(_STATEMENT_MARKER)
+    return SignedEntry(
+        statement=statement,
+        kid=kid,
+        signature=signature,
+        leaf=leaf,
+        statement_bytes=leaf[start:-1],
+    )
 
 
 def verify_signed_entry(entry: SignedEntry, actor_key: Ed25519PublicKey) -> None:
-    """Raise unless ``entry.signature`` is the actor's signature over the statement."""
-    verify_ed25519(
-        actor_key, entry.signature, _SIGNING_CONTEXT + canonical_json(entry.statement.to_json())
-    )
+    """Raise :class:`SignatureInvalid` unless the actor signed the entry's statement.
+
+    Verified with libsodium (PyNaCl), about twice as fast as OpenSSL's Ed25519 here and
+    stricter: it also refuses small-order keys and non-canonical encodings (RFC 8032
+    §5.1.7 leaves those checks optional), which honest signers never produce.
+    """
+    raw = actor_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    try:
+        VerifyKey(raw).verify(entry.signed_message(), entry.signature)
+    except (BadSignatureError, CryptoError, ValueError) as exc:
+        raise SignatureInvalid("Ed25519 signature does not verify") from exc
 
 
 def entry_digest(leaf: bytes) -> str:

@@ -29,6 +29,7 @@ from corridor.ledger.evidence import SignedEntry, parse_signed_entry, verify_sig
 from corridor.ledger.merkle import leaf_hash, verify_inclusion
 from corridor.ledger.note import (
     Checkpoint,
+    CosignatureV1Verifier,
     open_note,
     parse_checkpoint,
     parse_verifier_key,
@@ -181,6 +182,8 @@ def verify_receipt(
         raise InvalidReceipt(f"receipt entry is not valid evidence: {exc.message}") from exc
     checked = _check_entry_signature(entry, actor_key)
     log = parse_verifier_key(trust.log_key)
+    if isinstance(log, CosignatureV1Verifier):
+        raise InvalidReceipt("the trust file's log key is a witness cosignature key")
     witnesses = [parse_verifier_key(key) for key in trust.witness_keys]
     try:
         note = open_note(receipt.checkpoint_note, [log, *witnesses])

@@ -1,4 +1,8 @@
-"""HTTP API of the log the datacenter hosts: append evidence, read checkpoints and proofs."""
+"""HTTP API of the log the datacenter hosts: append evidence, read checkpoints, proofs, tiles.
+
+``/api/ledger/tlog/`` is the C2SP tlog-tiles prefix: ``checkpoint`` (the latest final
+checkpoint with its cosignatures), ``tile/<L>/<N>[.p/<W>]`` and ``tile/entries/<N>[.p/<W>]``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ import binascii
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from corridor.crypto.canonical import b64url_decode
+from corridor.ledger.cosigning import trust_policy
 from corridor.ledger.errors import InvalidBatch
 from corridor.ledger.schemas import (
     AppendedEntryOut,
@@ -30,20 +35,21 @@ from corridor.ledger.service import (
     prove_consistency,
     prove_inclusion,
     require_entry,
-    trust_policy,
 )
+from corridor.ledger.tiles import parse_tile_path
+from corridor.ledger.tlog import read_tile
+from corridor.state import from_state
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 # tlog-tiles §Checkpoint serves notes as UTF-8 text; receipts are text as well.
 _TEXT = "text/plain; charset=utf-8"
+# tlog-tiles: the checkpoint is mutable ("SHOULD prevent caching beyond a few seconds"),
+# tiles and bundles are immutable ("caching headers SHOULD be long-lived").
+_MUTABLE = {"cache-control": "no-cache, max-age=2"}
+_IMMUTABLE = {"cache-control": "public, max-age=31536000, immutable"}
 
 
-def _context(request: Request) -> LedgerContext:
-    context: LedgerContext = request.app.state.ledger
-    return context
-
-
-ContextDep = Annotated[LedgerContext, Depends(_context)]
+ContextDep = Annotated[LedgerContext, Depends(from_state("ledger"))]
 Index = Annotated[int, Query(ge=0)]
 
 
@@ -76,8 +82,21 @@ def append(body: AppendRequest, context: ContextDep) -> AppendResponse:
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
 def checkpoint(context: ContextDep) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP signed note)."""
-    return PlainTextResponse(latest_checkpoint(context=context), media_type=_TEXT)
+    """The latest final checkpoint with its witnesses' cosignatures (C2SP signed note)."""
+    return PlainTextResponse(latest_checkpoint(context=context), media_type=_TEXT, headers=_MUTABLE)
+
+
+@router.get("/tlog/checkpoint", response_class=PlainTextResponse)
+def tlog_checkpoint(context: ContextDep) -> PlainTextResponse:
+    """tlog-tiles ``<prefix>/checkpoint``: the latest final, cosigned checkpoint."""
+    return PlainTextResponse(latest_checkpoint(context=context), media_type=_TEXT, headers=_MUTABLE)
+
+
+@router.get("/tlog/tile/{path:path}")
+def tlog_tile(path: str, context: ContextDep) -> Response:
+    """tlog-tiles hash tiles ``tile/<L>/<N>[.p/<W>]`` and entry bundles ``tile/entries/...``."""
+    data = read_tile(context=context, ref=parse_tile_path(f"tile/{path}"))
+    return Response(data, media_type="application/octet-stream", headers=_IMMUTABLE)
 
 
 @router.get("/entries/{index}")
@@ -113,7 +132,7 @@ def consistency(old: Index, new: Index, context: ContextDep) -> ConsistencyProof
 
 @router.get("/receipts/{index}", response_class=PlainTextResponse)
 def receipt(index: int, context: ContextDep) -> PlainTextResponse:
-    """A C2SP tlog-proof receipt for entry ``index`` against the latest checkpoint."""
+    """A C2SP tlog-proof receipt for entry ``index`` against the latest final checkpoint."""
     return PlainTextResponse(build_receipt(context=context, index=index), media_type=_TEXT)
 
 

@@ -12,16 +12,16 @@ database's write lock; a process-wide lock per database spares SQLite busy-waiti
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from corridor.clock import Clock
 from corridor.crypto.errors import SignatureInvalid
 from corridor.crypto.keys import SigningKeyPair
-from corridor.identity.errors import MalformedDid, UnknownDid
+from corridor.identity.errors import MalformedDid, UnknownDid, UnknownKey
 from corridor.identity.resolver import DidResolver
 from corridor.ledger.errors import (
     EntryNotFound,
@@ -29,6 +29,7 @@ from corridor.ledger.errors import (
     InvalidBatch,
     InvalidEntry,
     InvalidProofRequest,
+    NotYetFinal,
     UnknownActor,
 )
 from corridor.ledger.evidence import (
@@ -39,22 +40,19 @@ from corridor.ledger.evidence import (
 )
 from corridor.ledger.merkle import (
     EMPTY_ROOT,
-    NodeKey,
     consistency_proof,
-    frontier,
     inclusion_proof,
     leaf_hash,
-    nodes_completed_by,
-    root_hash,
 )
 from corridor.ledger.note import Checkpoint, Ed25519NoteSigner, format_note
-from corridor.ledger.receipt import TrustPolicy, format_receipt
-from corridor.ledger.tables import CheckpointRow, LeafRow, LogStateRow, NodeRow
+from corridor.ledger.receipt import format_receipt
+from corridor.ledger.tables import CheckpointRow, LeafRow, LogStateRow
+from corridor.ledger.tree import LeafInput, SqlNodeReader, append_to_tree
 from corridor.storage.database import Database
-from corridor.storage.errors import StorageError
 from corridor.storage.unit_of_work import UnitOfWork
 
 _STATE_ID = 1
+_SIZE_QUERY = select(LogStateRow.size).where(LogStateRow.id == _STATE_ID)
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -69,6 +67,11 @@ class LedgerContext:
     origin: str
     clock: Clock
     batch_size: int
+    # Witness cosignatures a checkpoint needs to be final; 0 makes every checkpoint final
+    # when it is stored (a log without witnesses, as in unit tests and benchmarks).
+    quorum: int = 0
+    # Called after each committed batch: wakes the cosignature collector (never blocks).
+    announce: Callable[[], None] = field(default=lambda: None, compare=False)
 
     @property
     def signer(self) -> Ed25519NoteSigner:
@@ -98,43 +101,6 @@ class AppendResult:
     checkpoint: str
 
 
-class SqlNodeReader:
-    """Reads stored nodes inside a session: level 0 from the leaves, the rest from nodes."""
-
-    def __init__(self, session: Session, overlay: Mapping[NodeKey, bytes] | None = None) -> None:
-        self._session = session
-        self._overlay = overlay or {}
-
-    def node_hashes(self, keys: Collection[NodeKey]) -> Mapping[NodeKey, bytes]:
-        """Fetch the requested nodes in at most two queries."""
-        found = {key: self._overlay[key] for key in keys if key in self._overlay}
-        leaves = [index for level, index in keys if level == 0 and (level, index) not in found]
-        inner = [key for key in keys if key[0] > 0 and key not in found]
-        if leaves:
-            rows = self._session.execute(
-                select(LeafRow.idx, LeafRow.leaf_hash).where(LeafRow.idx.in_(leaves))
-            )
-            found.update({(0, idx): value for idx, value in rows})
-        if inner:
-            # Levels x indexes is a superset of the wanted pairs, filtered below: one
-            # statement of fixed shape (cached by SQLAlchemy), served from the primary
-            # key on both databases; SQLite would scan for a row-value IN over the pair.
-            wanted = set(inner)
-            nodes = self._session.execute(
-                select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
-                    NodeRow.level.in_({level for level, _ in inner}),
-                    NodeRow.idx.in_({idx for _, idx in inner}),
-                )
-            )
-            found.update(
-                {(level, idx): value for level, idx, value in nodes if (level, idx) in wanted}
-            )
-        if len(found) != len(set(keys)):
-            missing = sorted(set(keys) - set(found))[:4]
-            raise StorageError(f"the log's stored tree lacks nodes {missing}")
-        return found
-
-
 def _append_lock(database: Database) -> threading.Lock:
     key = database.engine.url.render_as_string(hide_password=True)
     with _LOCKS_GUARD:
@@ -152,17 +118,23 @@ def _verified_entries(context: LedgerContext, leaves: Sequence[bytes]) -> list[S
         except InvalidEntry as exc:
             raise InvalidEntry(exc.message, detail={"entry": position, **exc.detail}) from exc
         actor = entry.statement.actor
-        if actor not in keys:
+        # By kid, not by DID: an actor that rotated its key still publishes the retired
+        # one, so entries it signed before stay verifiable (docs/identity.md).
+        if entry.kid not in keys:
             try:
-                keys[actor] = context.resolver.resolve(actor).signing
+                keys[entry.kid] = context.resolver.resolve_key(entry.kid)
             except UnknownDid as exc:
                 raise UnknownActor(
                     f"cannot resolve actor {actor}", detail={"entry": position}
                 ) from exc
             except MalformedDid as exc:
                 raise InvalidEntry(exc.message, detail={"entry": position}) from exc
+            except UnknownKey as exc:
+                raise EntrySignatureInvalid(
+                    f"{actor} publishes no key {entry.kid}", detail={"entry": position}
+                ) from exc
         try:
-            verify_signed_entry(entry, keys[actor])
+            verify_signed_entry(entry, keys[entry.kid])
         except SignatureInvalid as exc:
             raise EntrySignatureInvalid(
                 f"entry signature does not verify under {actor}'s key", detail={"entry": position}
@@ -183,15 +155,29 @@ def _read_size(session: Session) -> int:
     return session.execute(select(LogStateRow.size).where(LogStateRow.id == _STATE_ID)).scalar_one()
 
 
+def _empty_note(context: LedgerContext) -> str:
+    # Nothing appended yet: the size-0 checkpoint is deterministic, so sign it on demand.
+    body = Checkpoint(context.origin, 0, EMPTY_ROOT).body()
+    return format_note(body, [context.signer.sign(body)])
+
+
 def _latest_note(context: LedgerContext, session: Session) -> str:
     note = session.execute(
         select(CheckpointRow.note).order_by(CheckpointRow.size.desc()).limit(1)
     ).scalar_one_or_none()
-    if note is not None:
-        return note
-    # Nothing appended yet: the size-0 checkpoint is deterministic, so sign it on demand.
-    body = Checkpoint(context.origin, 0, EMPTY_ROOT).body()
-    return format_note(body, [context.signer.sign(body)])
+    return note if note is not None else _empty_note(context)
+
+
+def _latest_final(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        select(CheckpointRow.size, CheckpointRow.cosigned_note)
+        .where(CheckpointRow.is_final.is_(True))
+        .order_by(CheckpointRow.size.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None or row.cosigned_note is None:
+        return None
+    return row.size, row.cosigned_note
 
 
 def append_entries(*, context: LedgerContext, leaves: Sequence[bytes]) -> AppendResult:
@@ -201,83 +187,81 @@ def append_entries(*, context: LedgerContext, leaves: Sequence[bytes]) -> Append
     again. The answer comes only after the transaction has committed.
     """
     entries = _verified_entries(context, leaves)
-    digests = [entry_digest(leaf) for leaf in leaves]
     hashes = [leaf_hash(leaf) for leaf in leaves]
     with _append_lock(context.database), UnitOfWork(context.database.sessions) as uow:
         session = uow.session
         size = _lock_and_read_size(session)
-        indexes: dict[str, int] = dict(
+        # Idempotency by leaf hash (a unique index): an entry appended again keeps its index.
+        indexes: dict[bytes, int] = dict(
             session.execute(
-                select(LeafRow.digest, LeafRow.idx).where(LeafRow.digest.in_(set(digests)))
+                select(LeafRow.leaf_hash, LeafRow.idx).where(LeafRow.leaf_hash.in_(set(hashes)))
             ).all()
         )
-        rows: list[dict[str, object]] = []
-        new_hashes: list[bytes] = []
-        for entry, digest, value in zip(entries, digests, hashes, strict=True):
-            if digest in indexes:
+        rows: list[LeafInput] = []
+        for entry, value in zip(entries, hashes, strict=True):
+            if value in indexes:
                 continue
-            indexes[digest] = size + len(rows)
-            new_hashes.append(value)
+            indexes[value] = size + len(rows)
+            statement = entry.statement
             rows.append(
-                {
-                    "idx": indexes[digest],
-                    "leaf": entry.leaf,
-                    "leaf_hash": value,
-                    "digest": digest,
-                    "transfer": entry.statement.transfer,
-                    "entry_type": entry.statement.type,
-                    "actor": entry.statement.actor,
-                }
+                LeafInput(
+                    indexes[value],
+                    entry.leaf,
+                    value,
+                    statement.transfer,
+                    statement.type,
+                    statement.actor,
+                )
             )
         if rows:
-            note = _store_batch(context, session, size, rows, new_hashes)
+            note = _store_batch(context, session, size, rows)
         else:
             note = _latest_note(context, session)
         uow.commit()
+    if rows:
+        context.announce()
     return AppendResult(
         entries=[
-            AppendedEntry(index=indexes[digest], leaf_hash=value.hex(), digest=digest)
-            for digest, value in zip(digests, hashes, strict=True)
+            AppendedEntry(index=indexes[value], leaf_hash=value.hex(), digest=entry_digest(leaf))
+            for leaf, value in zip(leaves, hashes, strict=True)
         ],
         checkpoint=note,
     )
 
 
-def _store_batch(
-    context: LedgerContext,
-    session: Session,
-    size: int,
-    rows: list[dict[str, object]],
-    new_hashes: list[bytes],
-) -> str:
-    reader = SqlNodeReader(session)
-    completed = nodes_completed_by(size, new_hashes, reader.node_hashes(frontier(size)))
+def _store_batch(context: LedgerContext, session: Session, size: int, rows: list[LeafInput]) -> str:
+    root = append_to_tree(session, size=size, leaves=rows)
     new_size = size + len(rows)
-    root = root_hash(SqlNodeReader(session, overlay=completed), new_size)
-    session.execute(insert(LeafRow), rows)
-    inner = [
-        {"level": level, "idx": idx, "hash": value}
-        for (level, idx), value in completed.items()
-        if level > 0
-    ]
-    if inner:
-        session.execute(insert(NodeRow), inner)
     body = Checkpoint(context.origin, new_size, root).body()
     note = format_note(body, [context.signer.sign(body)])
+    final = context.quorum == 0
     session.add(
-        CheckpointRow(size=new_size, root_hash=root, note=note, created_at=context.clock.now())
+        CheckpointRow(
+            size=new_size,
+            root_hash=root,
+            note=note,
+            created_at=context.clock.now(),
+            is_final=final,
+            cosigned_note=note if final else None,
+        )
     )
     session.execute(update(LogStateRow).where(LogStateRow.id == _STATE_ID).values(size=new_size))
     return note
 
 
-def trust_policy(*, context: LedgerContext) -> TrustPolicy:
-    """What verifiers of this log should pin: its origin and key (no witnesses yet)."""
-    return TrustPolicy(origin=context.origin, log_key=context.verifier_key)
-
-
 def latest_checkpoint(*, context: LedgerContext) -> str:
-    """The newest signed checkpoint (a size-0 one before the first append)."""
+    """The newest *final* checkpoint with its cosignatures (tlog-tiles ``checkpoint``).
+
+    Before any checkpoint is final this is the log-signed size-0 checkpoint: it commits
+    to nothing, so serving it without cosignatures claims nothing a witness must vouch for.
+    """
+    with UnitOfWork(context.database.sessions) as uow:
+        final = _latest_final(uow.session)
+    return final[1] if final is not None else _empty_note(context)
+
+
+def latest_signed_checkpoint(*, context: LedgerContext) -> str:
+    """The newest checkpoint the log signed, final or not (what witnesses are asked to cosign)."""
     with UnitOfWork(context.database.sessions) as uow:
         return _latest_note(context, uow.session)
 
@@ -335,44 +319,56 @@ def find_entries(
     return found
 
 
+def _committed_size(connection: Connection) -> int:
+    return int(connection.execute(_SIZE_QUERY).scalar_one())
+
+
 def prove_inclusion(*, context: LedgerContext, index: int, tree_size: int) -> list[bytes]:
     """Audit path of entry ``index`` in the tree of ``tree_size`` entries."""
     if not 0 <= index < tree_size:
         raise InvalidProofRequest(f"index {index} is not inside a tree of size {tree_size}")
-    with UnitOfWork(context.database.sessions) as uow:
-        size = _read_size(uow.session)
+    # A plain connection, not a unit of work: two indexed reads, nothing to commit.
+    with context.database.engine.connect() as connection:
+        size = _committed_size(connection)
         if tree_size > size:
             raise EntryNotFound(f"tree size {tree_size} is beyond the log's {size} entries")
-        return inclusion_proof(SqlNodeReader(uow.session), index, tree_size)
+        return inclusion_proof(SqlNodeReader(connection), index, tree_size)
 
 
 def prove_consistency(*, context: LedgerContext, old: int, new: int) -> list[bytes]:
     """Consistency proof from tree size ``old`` to ``new`` (empty when ``old`` is 0)."""
     if not 0 <= old <= new:
         raise InvalidProofRequest(f"cannot prove consistency from size {old} to {new}")
-    with UnitOfWork(context.database.sessions) as uow:
-        size = _read_size(uow.session)
+    with context.database.engine.connect() as connection:
+        size = _committed_size(connection)
         if new > size:
             raise EntryNotFound(f"tree size {new} is beyond the log's {size} entries")
-        return consistency_proof(SqlNodeReader(uow.session), old, new)
+        return consistency_proof(SqlNodeReader(connection), old, new)
 
 
 def build_receipt(*, context: LedgerContext, index: int) -> str:
-    """A C2SP tlog-proof for entry ``index`` against the latest checkpoint."""
+    """A C2SP tlog-proof for entry ``index`` against the latest *final* checkpoint.
+
+    Raises :class:`NotYetFinal` (and wakes the collector) when the entry is stored but no
+    checkpoint covering it has the witness quorum yet: the caller retries shortly.
+    """
     with UnitOfWork(context.database.sessions) as uow:
         session = uow.session
-        row = session.execute(
-            select(CheckpointRow.size, CheckpointRow.note)
-            .order_by(CheckpointRow.size.desc())
-            .limit(1)
-        ).one_or_none()
         leaf = session.execute(
             select(LeafRow.leaf).where(LeafRow.idx == index)
         ).scalar_one_or_none()
-        if row is None or leaf is None or index >= row.size:
-            raise EntryNotFound(f"no checkpointed entry at index {index}")
-        proof = inclusion_proof(SqlNodeReader(session), index, row.size)
-    return format_receipt(leaf=leaf, index=index, proof=proof, checkpoint_note=row.note)
+        if leaf is None:
+            raise EntryNotFound(f"no entry at index {index}")
+        final = _latest_final(session)
+        if final is None or index >= final[0]:
+            context.announce()
+            raise NotYetFinal(
+                f"entry {index} awaits a checkpoint cosigned by {context.quorum} witnesses",
+                detail={"final_size": 0 if final is None else final[0]},
+            )
+        size, note = final
+        proof = inclusion_proof(SqlNodeReader(session), index, size)
+    return format_receipt(leaf=leaf, index=index, proof=proof, checkpoint_note=note)
 
 
 class LocalLedger:

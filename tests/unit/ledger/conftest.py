@@ -18,9 +18,12 @@ from corridor.clock import FixedClock
 from corridor.crypto.keys import SigningKeyPair
 from corridor.identity import DidKeys, StaticDidResolver
 from corridor.ledger.evidence import EvidenceStatement, SignedEntry, sign_statement
+from corridor.ledger.note import CosignatureV1Signer
 from corridor.ledger.routes import router
 from corridor.ledger.service import LedgerContext
-from corridor.storage import Database
+from corridor.ledger.witness_routes import router as witness_router
+from corridor.ledger.witness_service import WitnessContext, witness_name_for
+from corridor.storage import Database, create_database, upgrade_database
 from corridor.types import Did
 
 ORIGIN = "datacenter.test/log"
@@ -130,3 +133,96 @@ def http(ledger_app: FastAPI) -> Iterator[httpx.Client]:
         ) as client,
     ):
         yield client
+
+
+class HostRouter(httpx.BaseTransport):
+    """Synchronous transport to several in-process ASGI apps, chosen by the URL's host."""
+
+    def __init__(self, portal: BlockingPortal) -> None:
+        self._portal = portal
+        self._apps: dict[str, _AppTransport] = {}
+
+    def mount(self, url: str, app: FastAPI) -> None:
+        self._apps[httpx.URL(url).host] = _AppTransport(self._portal, app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._apps.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"nothing at {request.url.host}", request=request)
+        return transport.handle_request(request)
+
+
+@pytest.fixture
+def host_router() -> Iterator[HostRouter]:
+    with anyio.from_thread.start_blocking_portal() as portal:
+        yield HostRouter(portal)
+
+
+@dataclass
+class WitnessNode:
+    """A regulator's witness: its own database, key and app, mounted at ``url``."""
+
+    url: str
+    context: WitnessContext
+    app: FastAPI
+
+
+@pytest.fixture
+def make_witness(
+    database_urls: Callable[[str], str], host_router: HostRouter
+) -> Iterator[Callable[..., WitnessNode]]:
+    databases: list[Database] = []
+
+    def _make(
+        name: str,
+        *,
+        pinned_logs: dict[str, str] | None = None,
+        discover_log: Callable[[], tuple[str, str]] | None = None,
+    ) -> WitnessNode:
+        database = create_database(database_urls(name))
+        upgrade_database(database)
+        databases.append(database)
+        url = f"http://{name}.test"
+        context = WitnessContext(
+            database=database,
+            signer=CosignatureV1Signer(witness_name_for(url), SigningKeyPair.generate()),
+            clock=FixedClock(datetime(2025, 3, 1, 8, 0, tzinfo=UTC)),
+            pinned_logs=pinned_logs or {},
+            discover_log=discover_log,
+        )
+        app = FastAPI()
+        app.include_router(witness_router)
+        install_problem_handlers(app)
+        app.state.witness = context
+        host_router.mount(url, app)
+        return WitnessNode(url, context, app)
+
+    yield _make
+    for database in databases:
+        database.dispose()
+
+
+@pytest.fixture
+def make_log(
+    database_urls: Callable[[str], str], resolver: StaticDidResolver, log_key: SigningKeyPair
+) -> Iterator[Callable[..., LedgerContext]]:
+    """Log contexts on their own databases (same origin and key: one log, or a forked one)."""
+    databases: list[Database] = []
+
+    def _make(name: str = "log", *, quorum: int = 0) -> LedgerContext:
+        database = create_database(database_urls(name))
+        upgrade_database(database)
+        databases.append(database)
+        return LedgerContext(
+            database=database,
+            resolver=resolver,
+            log_key=log_key,
+            origin=ORIGIN,
+            clock=FixedClock(datetime(2025, 3, 1, 8, 0, tzinfo=UTC)),
+            batch_size=512,
+            quorum=quorum,
+        )
+
+    yield _make
+    for database in databases:
+        database.dispose()
