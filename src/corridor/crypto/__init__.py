@@ -21,7 +21,12 @@ from corridor.crypto.keys import (
     did_key_from_public,
     public_key_from_did_key,
 )
-from corridor.crypto.signing import sign_detached_jws, verify_detached_jws, verify_ed25519
+from corridor.crypto.signing import (
+    jws_kid,
+    sign_detached_jws,
+    verify_detached_jws,
+    verify_ed25519,
+)
 
 __all__ = [
     "DATA_KEY_BYTES",
@@ -39,6 +44,7 @@ __all__ = [
     "did_key_from_public",
     "hpke_open",
     "hpke_seal",
+    "jws_kid",
     "new_data_key",
     "new_salt",
     "parse_json",

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -73,15 +74,23 @@ def public_key_from_did_key(did: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw_from_multibase(ident))
 
 
-def _encryption(passphrase: bytes) -> serialization.KeySerializationEncryption:
-    return serialization.BestAvailableEncryption(passphrase)
+def _encrypted_pem(private: Ed25519PrivateKey | X25519PrivateKey, passphrase: bytes) -> bytes:
+    """PKCS#8 PEM encrypted under ``passphrase``: private keys are never written in the clear."""
+    return private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase),
+    )
 
 
-def _load_private(pem: bytes, passphrase: bytes) -> object:
+def _load_private(pem: bytes, passphrase: bytes, kind: type) -> Any:
     try:
-        return serialization.load_pem_private_key(pem, password=passphrase)
+        key = serialization.load_pem_private_key(pem, password=passphrase)
     except (ValueError, TypeError) as exc:
         raise MalformedKey("cannot decrypt or parse the private key") from exc
+    if not isinstance(key, kind):
+        raise MalformedKey(f"expected an {kind.__name__.removesuffix('PrivateKey')} private key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -98,10 +107,7 @@ class SigningKeyPair:
     @classmethod
     def from_encrypted_pem(cls, pem: bytes, passphrase: bytes) -> SigningKeyPair:
         """Load a key written by :meth:`to_encrypted_pem`."""
-        key = _load_private(pem, passphrase)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise MalformedKey("expected an Ed25519 private key")
-        return cls(key)
+        return cls(_load_private(pem, passphrase, Ed25519PrivateKey))
 
     @property
     def public(self) -> Ed25519PublicKey:
@@ -119,11 +125,7 @@ class SigningKeyPair:
 
     def to_encrypted_pem(self, passphrase: bytes) -> bytes:
         """PKCS#8 PEM encrypted under ``passphrase``; never written in the clear."""
-        return self.private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            _encryption(passphrase),
-        )
+        return _encrypted_pem(self.private, passphrase)
 
     def __repr__(self) -> str:
         return f"SigningKeyPair(public={self.public_raw.hex()[:16]}...)"
@@ -143,10 +145,7 @@ class AgreementKeyPair:
     @classmethod
     def from_encrypted_pem(cls, pem: bytes, passphrase: bytes) -> AgreementKeyPair:
         """Load a key written by :meth:`to_encrypted_pem`."""
-        key = _load_private(pem, passphrase)
-        if not isinstance(key, X25519PrivateKey):
-            raise MalformedKey("expected an X25519 private key")
-        return cls(key)
+        return cls(_load_private(pem, passphrase, X25519PrivateKey))
 
     @property
     def public(self) -> X25519PublicKey:
@@ -160,11 +159,7 @@ class AgreementKeyPair:
 
     def to_encrypted_pem(self, passphrase: bytes) -> bytes:
         """PKCS#8 PEM encrypted under ``passphrase``."""
-        return self.private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            _encryption(passphrase),
-        )
+        return _encrypted_pem(self.private, passphrase)
 
     def __repr__(self) -> str:
         return f"AgreementKeyPair(public={self.public_raw.hex()[:16]}...)"

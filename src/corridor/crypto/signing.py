@@ -45,6 +45,22 @@ def sign_detached_jws(
     return f"{encoded_header}..{b64url_encode(key.sign(signing_input))}"
 
 
+def jws_kid(jws: str) -> str:
+    """The ``kid`` of a compact JWS's protected header, read before verification.
+
+    Only to pick the verification key (a DID URL selects one key of a DID document);
+    the header is authenticated by the verification that follows.
+    """
+    try:
+        header = json.loads(b64url_decode(jws.split(".", 1)[0]))
+    except (ValueError, AttributeError) as exc:
+        raise SignatureInvalid("JWS header is not decodable") from exc
+    kid = header.get("kid") if isinstance(header, dict) else None
+    if not isinstance(kid, str) or not kid:
+        raise SignatureInvalid("JWS header names no kid")
+    return kid
+
+
 def verify_detached_jws(jws: str, payload: bytes, public: Ed25519PublicKey) -> JwsHeader:
     """Verify a detached compact JWS over ``payload``; return its protected header."""
     parts = jws.split(".")
