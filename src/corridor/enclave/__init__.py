@@ -6,12 +6,27 @@ INSECURE backend for machines without TEE hardware.
 """
 
 from corridor.enclave.attestation import (
+    ATTESTATION_FORMATS,
     AWS_NITRO_ROOT_G1_PEM,
     AttestationFormat,
     AttestationResult,
+    Collateral,
     aws_nitro_root,
     certificate_sha256,
+    default_roots,
     verify_attestation,
+)
+from corridor.enclave.collateral import load_collateral
+from corridor.enclave.dcap import TdxCollateral
+from corridor.enclave.deposit import (
+    CAPABILITY_INFO,
+    DEPOSIT_INFO,
+    RELEASE_INFO,
+    DepositTarget,
+    SealedDeposit,
+    appraise_deposit_offer,
+    seal_deposit,
+    unwrap_deposit,
 )
 from corridor.enclave.errors import (
     AttestationRefused,
@@ -21,14 +36,18 @@ from corridor.enclave.errors import (
     EvidenceReason,
     EvidenceRejected,
     JobRejected,
+    KbsRequestInvalid,
+    KbsResourceNotFound,
+    KbsSessionInvalid,
     ManifestInvalid,
+    ReferenceValuesInvalid,
+    ReferenceValuesRefused,
     RefusalReason,
     SimulatedRootInvalid,
     UserDataInvalid,
 )
 from corridor.enclave.interfaces import EnclaveBackend, EnclaveRuntime, EnclaveSession
 from corridor.enclave.key_broker import (
-    DEPOSIT_INFO,
     Appraisal,
     AppraisalRecord,
     BrokerContext,
@@ -36,7 +55,7 @@ from corridor.enclave.key_broker import (
     appraise_evidence,
     issue_challenge,
     list_appraisals,
-    release_data_key,
+    release_capability,
 )
 from corridor.enclave.manifest import (
     EnclaveUserData,
@@ -46,7 +65,31 @@ from corridor.enclave.manifest import (
     parse_user_data,
     verify_manifest,
 )
-from corridor.enclave.program import OUTPUT_INFO, PROGRAM_MODULE, RELEASE_INFO, output_aad
+from corridor.enclave.offers import (
+    DepositAttester,
+    DepositKeyContext,
+    DepositOffer,
+    OfferContext,
+    attested_deposit_target,
+    deposit_offer,
+    pin_attestation_root,
+)
+from corridor.enclave.program import OUTPUT_INFO, PROGRAM_MODULE, output_aad
+from corridor.enclave.reference import (
+    ApprovedReferenceValues,
+    ReferenceProposal,
+    SignedReferenceValues,
+    sign_reference_values,
+    verify_reference_values,
+)
+from corridor.enclave.references import (
+    ApproverContext,
+    PinnedReferenceValues,
+    ReferenceValues,
+    RegulatorApprovedReferenceValues,
+    approve_reference_values,
+)
+from corridor.enclave.roots import amd_ark_milan, intel_sgx_root
 from corridor.enclave.simulated import (
     InsecureEnclaveWarning,
     SimulatedEnclaveBackend,
@@ -54,21 +97,31 @@ from corridor.enclave.simulated import (
     SimulatedRoot,
     measure_program,
 )
+from corridor.enclave.snp import SnpCollateral
 
 __all__ = [
+    "ATTESTATION_FORMATS",
     "AWS_NITRO_ROOT_G1_PEM",
+    "CAPABILITY_INFO",
     "DEPOSIT_INFO",
     "OUTPUT_INFO",
     "PROGRAM_MODULE",
     "RELEASE_INFO",
     "Appraisal",
     "AppraisalRecord",
+    "ApprovedReferenceValues",
+    "ApproverContext",
     "AttestationFormat",
     "AttestationRefused",
     "AttestationResult",
     "BrokerContext",
     "Challenge",
+    "Collateral",
+    "DepositAttester",
     "DepositInvalid",
+    "DepositKeyContext",
+    "DepositOffer",
+    "DepositTarget",
     "EnclaveBackend",
     "EnclaveError",
     "EnclaveRuntime",
@@ -79,25 +132,52 @@ __all__ = [
     "EvidenceRejected",
     "InsecureEnclaveWarning",
     "JobRejected",
+    "KbsRequestInvalid",
+    "KbsResourceNotFound",
+    "KbsSessionInvalid",
     "ManifestInvalid",
+    "OfferContext",
+    "PinnedReferenceValues",
+    "ReferenceProposal",
+    "ReferenceValues",
+    "ReferenceValuesInvalid",
+    "ReferenceValuesRefused",
     "RefusalReason",
+    "RegulatorApprovedReferenceValues",
+    "SealedDeposit",
+    "SignedReferenceValues",
     "SimulatedEnclaveBackend",
     "SimulatedEnclaveSession",
     "SimulatedRoot",
     "SimulatedRootInvalid",
+    "SnpCollateral",
+    "TdxCollateral",
     "UserDataInvalid",
     "VerifiedManifest",
+    "amd_ark_milan",
+    "appraise_deposit_offer",
     "appraise_evidence",
+    "approve_reference_values",
+    "attested_deposit_target",
     "aws_nitro_root",
     "certificate_sha256",
+    "default_roots",
+    "deposit_offer",
     "encode_user_data",
+    "intel_sgx_root",
     "issue_challenge",
     "list_appraisals",
+    "load_collateral",
     "manifest_bytes",
     "measure_program",
     "output_aad",
     "parse_user_data",
-    "release_data_key",
+    "pin_attestation_root",
+    "release_capability",
+    "seal_deposit",
+    "sign_reference_values",
+    "unwrap_deposit",
     "verify_attestation",
     "verify_manifest",
+    "verify_reference_values",
 ]

@@ -13,42 +13,47 @@ The ``simulated`` format is the same layout signed by a per-install simulated ro
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtensionOID
 
+from corridor.enclave.chain import (
+    certificate_sha256,
+    check_validity,
+    load_der_certificate,
+    pinned_root_for,
+    verify_path,
+)
 from corridor.enclave.cose import decode_cbor_strict, parse_cose_sign1, verify_es384
+from corridor.enclave.dcap import TdxCollateral
 from corridor.enclave.errors import EvidenceRejected
+from corridor.enclave.results import ATTESTATION_FORMATS, AttestationFormat, AttestationResult
+from corridor.enclave.roots import (
+    AWS_NITRO_ROOT_G1_PEM,
+    amd_ark_milan,
+    aws_nitro_root,
+    intel_sgx_root,
+)
+from corridor.enclave.snp import SnpCollateral, verify_snp_report
+from corridor.enclave.tdx import verify_tdx_quote
 
-AttestationFormat = Literal["nitro", "simulated"]
+__all__ = [
+    "ATTESTATION_FORMATS",
+    "AWS_NITRO_ROOT_G1_PEM",
+    "AttestationFormat",
+    "AttestationResult",
+    "Collateral",
+    "aws_nitro_root",
+    "certificate_sha256",
+    "default_roots",
+    "verify_attestation",
+]
 
-# AWS Nitro Enclaves Root-G1, from https://aws-nitro-enclaves.amazonaws.com/AWS_NitroEnclaves_Root-G1.zip;
-# SHA-256 of the DER certificate below (not of the zip) is _AWS_NITRO_ROOT_G1_SHA256.
-AWS_NITRO_ROOT_G1_PEM = b"""-----BEGIN CERTIFICATE-----
-MIICETCCAZagAwIBAgIRAPkxdWgbkK/hHUbMtOTn+FYwCgYIKoZIzj0EAwMwSTEL
-MAkGA1UEBhMCVVMxDzANBgNVBAoMBkFtYXpvbjEMMAoGA1UECwwDQVdTMRswGQYD
-VQQDDBJhd3Mubml0cm8tZW5jbGF2ZXMwHhcNMTkxMDI4MTMyODA1WhcNNDkxMDI4
-MTQyODA1WjBJMQswCQYDVQQGEwJVUzEPMA0GA1UECgwGQW1hem9uMQwwCgYDVQQL
-DANBV1MxGzAZBgNVBAMMEmF3cy5uaXRyby1lbmNsYXZlczB2MBAGByqGSM49AgEG
-BSuBBAAiA2IABPwCVOumCMHzaHDimtqQvkY4MpJzbolL//Zy2YlES1BR5TSksfbb
-48C8WBoyt7F2Bw7eEtaaP+ohG2bnUs990d0JX28TcPQXCEPZ3BABIeTPYwEoCWZE
-h8l5YoQwTcU/9KNCMEAwDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUkCW1DdkF
-R+eWw5b6cp3PmanfS5YwDgYDVR0PAQH/BAQDAgGGMAoGCCqGSM49BAMDA2kAMGYC
-MQCjfy+Rocm9Xue4YnwWmNJVA44fA0P5W2OpYow9OYCVRaEevL8uO1XYru5xtMPW
-rfMCMQCi85sWBbJwKKXdS6BptQFuZbT73o/gBh1qUxl/nNr12UO8Yfwr6wPLb+6N
-IwLz3/Y=
------END CERTIFICATE-----
-"""
-_AWS_NITRO_ROOT_G1_SHA256 = "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b"
+Collateral = TdxCollateral | SnpCollateral
+"""Endorsements a format needs besides the evidence (Intel PCS collateral, AMD VCEK/ASK)."""
 
 MAX_EVIDENCE_BYTES = 64 * 1024  # real documents are ~4.5 KiB
 DEFAULT_MAX_CLOCK_SKEW = timedelta(seconds=60)
@@ -59,53 +64,18 @@ _OPTIONAL_MAX_BYTES = {"public_key": 1024, "user_data": 1024, "nonce": 512}
 _PCR_LENGTHS = frozenset({32, 48, 64})
 _MAX_PCR_INDEX = 31
 _MAX_CERT_BYTES = 1024
-# RFC 5280 §4.2: a certificate with a critical extension we do not process must be refused.
-_KNOWN_EXTENSIONS = frozenset(
-    {
-        ExtensionOID.BASIC_CONSTRAINTS,
-        ExtensionOID.KEY_USAGE,
-        ExtensionOID.EXTENDED_KEY_USAGE,
-        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
-        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
-        ExtensionOID.CRL_DISTRIBUTION_POINTS,
-        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-    }
-)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class AttestationResult:
-    """What verified evidence says, ready for appraisal against reference values."""
-
-    format: AttestationFormat
-    module_id: str
-    digest: str
-    measurements: dict[int, str] = field(hash=False)
-    public_key: bytes | None
-    user_data: bytes | None
-    nonce: bytes | None
-    timestamp: datetime
-    debug: bool
-    warnings: tuple[str, ...]
-    root_sha256: str
-
-    @property
-    def pcr0(self) -> str:
-        """The enclave image measurement (PCR0), lower-case hex."""
-        return self.measurements[0]
-
-
-def aws_nitro_root() -> x509.Certificate:
-    """The pinned AWS Nitro Enclaves Root-G1 certificate."""
-    root = x509.load_pem_x509_certificate(AWS_NITRO_ROOT_G1_PEM)
-    assert certificate_sha256(root) == _AWS_NITRO_ROOT_G1_SHA256
-    return root
-
-
-def certificate_sha256(certificate: x509.Certificate) -> str:
-    """SHA-256 of the DER encoding, hex: how roots are pinned and reported."""
-    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+def default_roots(evidence_format: AttestationFormat) -> list[x509.Certificate]:
+    """The vendor root pinned for a format; the simulated format has none built in."""
+    if evidence_format == "nitro":
+        return [aws_nitro_root()]
+    if evidence_format == "tdx":
+        return [intel_sgx_root()]
+    if evidence_format == "sev-snp":
+        return [amd_ark_milan()]
+    raise ValueError("the simulated format has no built-in root; pass trusted_roots")
 
 
 def verify_attestation(
@@ -117,33 +87,73 @@ def verify_attestation(
     evidence_format: AttestationFormat = "nitro",
     allow_debug: bool = False,
     max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+    collateral: Collateral | None = None,
 ) -> AttestationResult:
-    """Verify a Nitro-format attestation document at instant ``at``.
+    """Verify attestation evidence of ``evidence_format`` at instant ``at``.
 
-    ``trusted_roots`` defaults to the AWS root for ``nitro``; the ``simulated`` format
-    has no default (its root is per install). Raises :class:`EvidenceRejected` with a
-    machine-readable ``reason`` on the first failed check.
+    ``trusted_roots`` defaults to the vendor's pinned root (AWS, Intel, AMD); the
+    ``simulated`` format has no default (its root is per install). ``collateral`` is
+    what TDX (Intel PCS collateral) and SEV-SNP (VCEK and ASK) need besides the evidence.
+    ``max_age`` bounds a Nitro document's signed timestamp; TDX quotes and SNP reports
+    carry none. Raises :class:`EvidenceRejected` with a machine-readable ``reason``.
     """
     if at.tzinfo is None:
         raise ValueError("verify_attestation needs a timezone-aware 'at'")
-    if trusted_roots is None:
-        if evidence_format != "nitro":
-            raise ValueError("the simulated format has no built-in root; pass trusted_roots")
-        trusted_roots = [aws_nitro_root()]
-    if not trusted_roots:
+    if evidence_format not in ATTESTATION_FORMATS:
+        raise ValueError(f"unknown evidence format {evidence_format!r}")
+    roots = default_roots(evidence_format) if trusted_roots is None else list(trusted_roots)
+    if not roots:
         # An empty trust store must not mean "trust anything".
         raise EvidenceRejected("unknown-root", "no trusted roots are configured")
     if len(evidence) > MAX_EVIDENCE_BYTES:
         raise EvidenceRejected("malformed-evidence", f"evidence is over {MAX_EVIDENCE_BYTES} bytes")
+    if evidence_format == "tdx":
+        if collateral is not None and not isinstance(collateral, TdxCollateral):
+            raise EvidenceRejected("missing-collateral", "TDX needs Intel PCS collateral")
+        return verify_tdx_quote(
+            evidence, at=at, collateral=collateral, trusted_roots=roots, allow_debug=allow_debug
+        )
+    if evidence_format == "sev-snp":
+        if collateral is not None and not isinstance(collateral, SnpCollateral):
+            raise EvidenceRejected("missing-collateral", "SEV-SNP needs the VCEK and the ASK")
+        return verify_snp_report(
+            evidence, at=at, collateral=collateral, trusted_roots=roots, allow_debug=allow_debug
+        )
+    return _verify_nitro(
+        evidence,
+        at=at,
+        max_age=max_age,
+        trusted_roots=roots,
+        evidence_format=evidence_format,
+        allow_debug=allow_debug,
+        max_clock_skew=max_clock_skew,
+    )
+
+
+def _verify_nitro(
+    evidence: bytes,
+    *,
+    at: datetime,
+    max_age: timedelta,
+    trusted_roots: Sequence[x509.Certificate],
+    evidence_format: AttestationFormat,
+    allow_debug: bool,
+    max_clock_skew: timedelta,
+) -> AttestationResult:
     message = parse_cose_sign1(evidence)
     document = _parse_document(decode_cbor_strict(message.payload, what="attestation payload"))
-    leaf = _load_certificate(document["certificate"], "certificate")
-    path = _verify_chain(leaf, document["cabundle"], trusted_roots)
+    leaf = load_der_certificate(document["certificate"], "certificate")
+    # cabundle[0] is the root (attestation_process.md §3.2.2.1); it is trusted only if it
+    # is byte-identical to a pinned root, never because the document says so.
+    root = pinned_root_for(document["cabundle"][0], trusted_roots)
+    intermediates = [load_der_certificate(der, "cabundle") for der in document["cabundle"][1:]]
+    path = [root, *intermediates, leaf]
+    verify_path(path)
     leaf_key = leaf.public_key()
     if not isinstance(leaf_key, ec.EllipticCurvePublicKey):
         raise EvidenceRejected("unsupported-algorithm", "the signing certificate is not ECDSA")
     verify_es384(leaf_key, message)
-    _check_validity(path, at)
+    check_validity(path, at)
     timestamp = _EPOCH + timedelta(milliseconds=document["timestamp"])
     _check_freshness(timestamp, at=at, max_age=max_age, max_clock_skew=max_clock_skew)
     measurements = {index: value.hex() for index, value in sorted(document["pcrs"].items())}
@@ -171,7 +181,9 @@ def verify_attestation(
         timestamp=timestamp,
         debug=debug,
         warnings=tuple(warnings),
-        root_sha256=certificate_sha256(path[0]),
+        root_sha256=certificate_sha256(root),
+        valid_from=max(c.not_valid_before_utc for c in path),
+        valid_until=min(c.not_valid_after_utc for c in path),
     )
 
 
@@ -250,90 +262,3 @@ def _check_certificates(certificate: Any, cabundle: Any) -> None:
     for der in cabundle:
         if not isinstance(der, bytes) or not 0 < len(der) <= _MAX_CERT_BYTES:
             raise _malformed("every cabundle entry must be 1..1024 bytes of DER")
-
-
-def _load_certificate(der: bytes, what: str) -> x509.Certificate:
-    try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
-        raise EvidenceRejected("bad-chain", f"{what} holds an unparsable certificate") from exc
-
-
-def _verify_chain(
-    leaf: x509.Certificate, cabundle: list[bytes], trusted_roots: Sequence[x509.Certificate]
-) -> list[x509.Certificate]:
-    """Check every link from a pinned root down to the leaf; return the path, root first.
-
-    ``cabundle[0]`` is the root (attestation_process.md §3.2.2.1); it is trusted only if
-    it is byte-identical to a pinned root, never because the document says so.
-    """
-    pinned = {root.public_bytes(serialization.Encoding.DER): root for root in trusted_roots}
-    root = pinned.get(cabundle[0])
-    if root is None:
-        raise EvidenceRejected(
-            "unknown-root", "the document's root certificate is not a trusted root"
-        )
-    intermediates = [_load_certificate(der, "cabundle") for der in cabundle[1:]]
-    path = [root, *intermediates, leaf]
-    for position, (issuer, subject) in enumerate(itertools.pairwise(path)):
-        try:
-            subject.verify_directly_issued_by(issuer)
-        except (InvalidSignature, ValueError, TypeError) as exc:
-            raise EvidenceRejected(
-                "bad-chain", f"certificate {position + 1} of the chain is not issued by its parent"
-            ) from exc
-    for position, certificate in enumerate(path[:-1]):
-        _check_ca(certificate, cas_below=len(path) - 2 - position)
-    _check_leaf(leaf)
-    for certificate in path:
-        for extension in certificate.extensions:
-            if extension.critical and extension.oid not in _KNOWN_EXTENSIONS:
-                raise EvidenceRejected(
-                    "bad-chain", f"unhandled critical extension {extension.oid.dotted_string}"
-                )
-    return path
-
-
-def _extension(certificate: x509.Certificate, kind: type[x509.ExtensionType]) -> Any:
-    try:
-        return certificate.extensions.get_extension_for_class(kind).value
-    except x509.ExtensionNotFound:
-        return None
-
-
-def _check_ca(certificate: x509.Certificate, *, cas_below: int) -> None:
-    # RFC 5280 §4.2.1.9 and §4.2.1.3: an issuer must be a CA allowed to sign certificates,
-    # with no more CAs below it than its pathLenConstraint.
-    constraints = _extension(certificate, x509.BasicConstraints)
-    usage = _extension(certificate, x509.KeyUsage)
-    if constraints is None or not constraints.ca:
-        raise EvidenceRejected("bad-chain", "an issuing certificate is not a CA")
-    if constraints.path_length is not None and cas_below > constraints.path_length:
-        raise EvidenceRejected("bad-chain", "a CA's path length constraint is exceeded")
-    if usage is None or not usage.key_cert_sign:
-        raise EvidenceRejected("bad-chain", "an issuing certificate may not sign certificates")
-
-
-def _check_leaf(leaf: x509.Certificate) -> None:
-    constraints = _extension(leaf, x509.BasicConstraints)
-    usage = _extension(leaf, x509.KeyUsage)
-    if constraints is not None and constraints.ca:
-        raise EvidenceRejected("bad-chain", "the signing certificate must not be a CA")
-    if usage is not None and not usage.digital_signature:
-        raise EvidenceRejected("bad-chain", "the signing certificate may not sign documents")
-
-
-def _check_validity(path: list[x509.Certificate], at: datetime) -> None:
-    for certificate in path:
-        if at < certificate.not_valid_before_utc:
-            raise EvidenceRejected(
-                "chain-not-yet-valid",
-                f"certificate {certificate.subject.rfc4514_string()} is not valid before "
-                f"{certificate.not_valid_before_utc.isoformat()}",
-            )
-        if at > certificate.not_valid_after_utc:
-            raise EvidenceRejected(
-                "expired-chain",
-                f"certificate {certificate.subject.rfc4514_string()} expired at "
-                f"{certificate.not_valid_after_utc.isoformat()}",
-            )

@@ -8,7 +8,9 @@ from corridor.errors import (
     ConfigurationError,
     CorridorError,
     InvalidInput,
+    NotFound,
     PolicyDenied,
+    Unauthenticated,
     Unavailable,
     VerificationFailed,
 )
@@ -24,6 +26,11 @@ EvidenceReason = Literal[
     "stale-evidence",
     "future-evidence",
     "debug-mode",
+    "missing-collateral",
+    "bad-collateral",
+    "stale-collateral",
+    "revoked",
+    "tcb-mismatch",
 ]
 """Why a verifier rejected evidence (machine-readable, stable)."""
 
@@ -39,6 +46,8 @@ RefusalReason = (
         "bad-user-data",
         "wrong-transfer",
         "stale-appraisal",
+        "runtime-data-mismatch",
+        "release-policy",
     ]
 )
 """Why the key broker refused an appraisal or a release: evidence reasons and policy ones."""
@@ -112,3 +121,33 @@ class SimulatedRootInvalid(EnclaveError, ConfigurationError):
     """The simulated hardware root could not be created or loaded (wrong passphrase, damage)."""
 
     code = "simulated-root-invalid"
+
+
+class ReferenceValuesInvalid(EnclaveError, VerificationFailed):
+    """A reference-values statement is malformed or not signed by the regulator it names."""
+
+    code = "reference-values-invalid"
+
+
+class ReferenceValuesRefused(EnclaveError, PolicyDenied):
+    """A regulator refused to approve a measurement (it could not reproduce it)."""
+
+    code = "reference-values-refused"
+
+
+class KbsRequestInvalid(EnclaveError, InvalidInput):
+    """A key broker protocol message is malformed or out of order (Trustee KBS protocol)."""
+
+    code = "kbs-request-invalid"
+
+
+class KbsSessionInvalid(EnclaveError, Unauthenticated):
+    """No valid key broker session or attestation token accompanies the request."""
+
+    code = "kbs-session-invalid"
+
+
+class KbsResourceNotFound(EnclaveError, NotFound):
+    """The key broker holds no such resource."""
+
+    code = "kbs-resource-not-found"

@@ -6,6 +6,7 @@ two Protocols, so the key broker and the transfer flow never know which one runs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol, Self
 
 
@@ -81,6 +82,38 @@ class EnclaveRuntime(Protocol):
         """HPKE-open ``sealed`` with the enclave's ephemeral key (RFC 9180 base mode)."""
         ...
 
+    def open_deposit(self, sealed: bytes, info: bytes) -> bytes:
+        """HPKE-open ``sealed`` with the deposit key (only this program on this platform has it)."""
+        ...
+
     def sign_manifest(self, message: bytes) -> bytes:
         """Ed25519-sign ``message`` with the attested manifest-signing key."""
+        ...
+
+
+class ReleaseGate(Protocol):
+    """What the key broker asks the transfer flow before and after a release (KBS protocol).
+
+    The broker owns attestation; the flow owns the release policy (consent valid and not
+    revoked, both regulators' permits for the filed transfer), the deposits and the
+    evidence entries about its transfers.
+    """
+
+    def release_refusals(self, transfer: str) -> list[str]:
+        """Every reason the release policy says no; empty when it holds."""
+        ...
+
+    def deposit_of(self, transfer: str) -> tuple[bytes, bytes]:
+        """The sealed capability and the sealed deposit hospital A deposited."""
+        ...
+
+    def record(
+        self,
+        entry_type: str,
+        *,
+        transfer: str,
+        digests: Mapping[str, str],
+        details: Mapping[str, str | int | bool | None],
+    ) -> None:
+        """Write one evidence entry about ``transfer`` to the monitoring chain."""
         ...

@@ -4,18 +4,20 @@ In RFC 9334's background-check model the key broker is the Relying Party: it han
 enclave a fresh nonce (Challenge), receives evidence bound to that nonce (Attestation),
 has it verified (:func:`corridor.enclave.attestation.verify_attestation`), appraises the
 result against the reference values both regulators approved, and only then releases
-the data key HPKE-sealed to the enclave's attested key (Response). Nonces are consumed
-atomically, so a piece of evidence opens at most one appraisal. Consent and compliance
-checks belong to the caller (the transfer flow), not to this module.
+the deposit's *capability* HPKE-sealed to the enclave's attested key (Response): the
+data key itself is never unwrapped here (:mod:`corridor.enclave.deposit`). Nonces are
+consumed atomically, so a piece of evidence opens at most one appraisal. Consent and
+compliance checks belong to the caller (the transfer flow or the KBS release gate).
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from cryptography import x509
 from sqlalchemy import CursorResult, select, update
@@ -25,7 +27,14 @@ from corridor.crypto.envelopes import DATA_KEY_BYTES, hpke_open, hpke_seal
 from corridor.crypto.errors import CryptoError
 from corridor.crypto.hashing import sha256_hex
 from corridor.crypto.keys import AgreementKeyPair, x25519_public_from_raw
-from corridor.enclave.attestation import AttestationFormat, AttestationResult, verify_attestation
+from corridor.enclave.attestation import (
+    AttestationFormat,
+    AttestationResult,
+    Collateral,
+    verify_attestation,
+)
+from corridor.enclave.binding import bind_runtime_data
+from corridor.enclave.deposit import CAPABILITY_INFO, RELEASE_INFO
 from corridor.enclave.errors import (
     AttestationRefused,
     DepositInvalid,
@@ -34,11 +43,10 @@ from corridor.enclave.errors import (
     UserDataInvalid,
 )
 from corridor.enclave.manifest import parse_user_data
-from corridor.enclave.program import RELEASE_INFO
+from corridor.enclave.references import ReferenceValues
 from corridor.enclave.tables import AppraisalRow, ChallengeRow
 from corridor.storage import Database, UnitOfWork
 
-DEPOSIT_INFO = b"corridor/deposit/v1|"  # hospital A -> key broker (HPKE info prefix)
 NONCE_BYTES = 32
 _X25519_KEY = 32
 
@@ -49,13 +57,16 @@ class BrokerContext:
 
     database: Database
     broker_keys: AgreementKeyPair
+    """The key hospitals seal deposit *capabilities* to (never a data key)."""
     trusted_roots: list[x509.Certificate]
-    reference_values: frozenset[str]
+    reference_values: ReferenceValues
     clock: Clock
     challenge_ttl: timedelta = timedelta(minutes=5)
     max_evidence_age: timedelta = timedelta(minutes=5)
     evidence_format: AttestationFormat = "nitro"
     allow_debug: bool = False
+    collateral: Collateral | None = None
+    """Intel PCS collateral or AMD VCEK/ASK, for TDX and SEV-SNP evidence."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class Appraisal:
     manifest_key: bytes
     evidence_digest: str
     appraised_at: datetime
+    bound_user_data: bytes | None = None
 
     @property
     def pcr0(self) -> str:
@@ -87,8 +99,8 @@ class Appraisal:
 
     @property
     def user_data(self) -> bytes | None:
-        """The attested user_data (carries the manifest key)."""
-        return self.result.user_data
+        """The attested user_data (carries the manifest key), however the evidence bound it."""
+        return self.bound_user_data if self.bound_user_data is not None else self.result.user_data
 
 
 @dataclass(frozen=True)
@@ -215,10 +227,20 @@ def _refusal(
     return AttestationRefused(reason, detail=detail)
 
 
-def appraise_evidence(*, context: BrokerContext, transfer: str, evidence: bytes) -> Appraisal:
+def appraise_evidence(
+    *,
+    context: BrokerContext,
+    transfer: str,
+    evidence: bytes,
+    runtime_data: Mapping[str, Any] | None = None,
+    expected_nonce: bytes | None = None,
+) -> Appraisal:
     """Verify and appraise evidence for ``transfer`` (the Attestation step).
 
-    Raises :class:`AttestationRefused` with a reason code; every outcome is recorded.
+    ``runtime_data`` is the KBS protocol's ``{"nonce", "tee-pubkey"}`` (required for TDX
+    and SEV-SNP, whose report data must hash it); ``expected_nonce`` ties the evidence to
+    one KBS session's challenge. Raises :class:`AttestationRefused` with a reason code;
+    every outcome is recorded.
     """
     now = context.clock.now()
     digest = f"sha256:{sha256_hex(evidence)}"
@@ -230,8 +252,10 @@ def appraise_evidence(*, context: BrokerContext, transfer: str, evidence: bytes)
             trusted_roots=context.trusted_roots,
             evidence_format=context.evidence_format,
             allow_debug=context.allow_debug,
+            collateral=context.collateral,
         )
-    except EvidenceRejected as exc:
+        claims = bind_runtime_data(result, runtime_data)
+    except (EvidenceRejected, AttestationRefused) as exc:
         raise _refusal(
             context,
             transfer=transfer,
@@ -241,18 +265,25 @@ def appraise_evidence(*, context: BrokerContext, transfer: str, evidence: bytes)
             cause=exc.message,
         ) from exc
     problem: RefusalReason | None = None
-    if not result.nonce:
+    detail: str | None = None
+    if not claims.nonce:
         problem = "missing-nonce"
+    elif expected_nonce is not None and claims.nonce != expected_nonce:
+        problem = "unknown-nonce"
     else:
-        problem = _consume_nonce(context, transfer=transfer, nonce=result.nonce, at=now)
-    if problem is None and result.pcr0 not in context.reference_values:
+        problem = _consume_nonce(context, transfer=transfer, nonce=claims.nonce, at=now)
+    if problem is None and result.measurement not in context.reference_values.allowed(
+        result.format
+    ):
         problem = "wrong-measurement"
-    if problem is None and (result.public_key is None or len(result.public_key) != _X25519_KEY):
+        missing = context.reference_values.missing_for(result.measurement, result.format)
+        detail = f"not approved by {', '.join(missing)}" if missing else None
+    if problem is None and (claims.public_key is None or len(claims.public_key) != _X25519_KEY):
         problem = "missing-enclave-key"
     manifest_key = b""
     if problem is None:
         try:
-            manifest_key = parse_user_data(result.user_data).manifest_key
+            manifest_key = parse_user_data(claims.user_data).manifest_key
         except UserDataInvalid:
             problem = "bad-user-data"
     if problem is not None:
@@ -263,8 +294,9 @@ def appraise_evidence(*, context: BrokerContext, transfer: str, evidence: bytes)
             at=now,
             reason=problem,
             result=result,
+            cause=detail,
         )
-    assert result.public_key is not None
+    assert claims.public_key is not None
     appraisal_id = _record(
         context, transfer=transfer, evidence_digest=digest, at=now, reason=None, result=result
     )
@@ -272,21 +304,42 @@ def appraise_evidence(*, context: BrokerContext, transfer: str, evidence: bytes)
         appraisal_id=appraisal_id,
         transfer=transfer,
         result=result,
-        enclave_public_key=result.public_key,
+        enclave_public_key=claims.public_key,
         manifest_key=manifest_key,
         evidence_digest=digest,
         appraised_at=now,
+        bound_user_data=claims.user_data,
     )
 
 
-def release_data_key(
-    *, context: BrokerContext, appraisal: Appraisal, sealed_data_key: bytes, transfer: str
-) -> bytes:
-    """Re-seal a deposited data key to the appraised enclave (the Response step).
+class ReleaseTarget(Protocol):
+    """An affirmed appraisal, as the release needs it (an :class:`Appraisal` or a KBS session)."""
 
-    The deposit is opened with the broker's key (info ``corridor/deposit/v1|transfer``)
-    and sealed to the enclave's attested key (info ``corridor/release/v1|transfer``); the
-    plaintext key exists only in this function's locals.
+    @property
+    def transfer(self) -> str:
+        """The transfer the appraisal was for."""
+        ...
+
+    @property
+    def enclave_public_key(self) -> bytes:
+        """The attested X25519 key the release is sealed to."""
+        ...
+
+    @property
+    def appraised_at(self) -> datetime:
+        """When the evidence was affirmed."""
+        ...
+
+
+def release_capability(
+    *, context: BrokerContext, appraisal: ReleaseTarget, sealed_capability: bytes, transfer: str
+) -> bytes:
+    """Re-seal a deposit's capability to the appraised enclave (the Response step).
+
+    The capability is opened with the broker's key (info ``corridor/capability/v1|transfer``)
+    and sealed to the enclave's attested key (info ``corridor/release/v1|transfer``). It
+    unlocks nothing by itself: the deposit's outer layer opens only inside an enclave
+    running the approved program (:mod:`corridor.enclave.deposit`).
     """
     if appraisal.transfer != transfer:
         raise AttestationRefused("wrong-transfer", "the appraisal is for another transfer")
@@ -294,13 +347,15 @@ def release_data_key(
         raise AttestationRefused("stale-appraisal", "the appraisal is too old; attest again")
     info = transfer.encode("utf-8")
     try:
-        data_key = hpke_open(context.broker_keys.private, sealed_data_key, DEPOSIT_INFO + info)
+        capability = hpke_open(
+            context.broker_keys.private, sealed_capability, CAPABILITY_INFO + info
+        )
     except CryptoError as exc:
-        raise DepositInvalid("the deposited data key does not open for this transfer") from exc
-    if len(data_key) != DATA_KEY_BYTES:
-        raise DepositInvalid("the deposited data key has the wrong length")
+        raise DepositInvalid("the deposited capability does not open for this transfer") from exc
+    if len(capability) != DATA_KEY_BYTES:
+        raise DepositInvalid("the deposited capability has the wrong length")
     enclave_key = x25519_public_from_raw(appraisal.enclave_public_key)
-    return hpke_seal(enclave_key, data_key, RELEASE_INFO + info)
+    return hpke_seal(enclave_key, capability, RELEASE_INFO + info)
 
 
 def list_appraisals(*, context: BrokerContext, transfer: str) -> list[AppraisalRecord]:

@@ -2,7 +2,8 @@
 
 Pure. An attestation document vouches for ``public_key`` (the enclave's HPKE key) and
 ``user_data``; Corridor's ``user_data`` is the canonical JSON (RFC 8785) object
-``{"v", "manifest_key", "binding"}`` so that the enclave's Ed25519 manifest-signing key is
+``{"v", "manifest_key", "deposit_key", "binding"}`` so that the enclave's Ed25519
+manifest-signing key and its measurement-bound X25519 deposit key (docs/enclave.md) are
 covered by the hardware signature too. Anyone holding the attestation can then check a
 manifest offline: the signature under that key, and the measurement it claims.
 """
@@ -20,10 +21,11 @@ from corridor.crypto.keys import ed25519_public_from_raw
 from corridor.crypto.signing import verify_ed25519
 from corridor.enclave.errors import ManifestInvalid, UserDataInvalid
 
-USER_DATA_VERSION = 1
+USER_DATA_VERSION = 2
 MANIFEST_TYPE = "corridor/processing-manifest/v1"
 MAX_BINDING_BYTES = 256  # keeps user_data under Nitro's 512-byte content rule
 _ED25519_KEY_BYTES = 32
+_X25519_KEY_BYTES = 32
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _MEASUREMENT = re.compile(r"^sha384:[0-9a-f]{96}$")
 _MANIFEST_KEYS = frozenset(
@@ -34,6 +36,7 @@ _MANIFEST_KEYS = frozenset(
         "output_digest",
         "measurement",
         "profile",
+        "profile_digest",
         "resource_counts",
         "masked_fields",
         "consent_digest",
@@ -58,10 +61,12 @@ class AttestedEnclave(Protocol):
 
 @dataclass(frozen=True)
 class EnclaveUserData:
-    """Decoded ``user_data``: the manifest-signing key and the caller's optional binding."""
+    """Decoded ``user_data``: the enclave's public keys and the caller's optional binding."""
 
     manifest_key: bytes
     binding: bytes | None
+    deposit_key: bytes | None = None
+    """The measurement-bound X25519 key hospitals seal deposits to, when the enclave has one."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class VerifiedManifest:
     output_digest: str
     measurement: str
     profile: str
+    profile_digest: str
+    """``sha256:<hex>`` of the de-identification configuration the enclave applied."""
     consent_digest: str
     recipient: str
     masked_fields: int
@@ -80,16 +87,21 @@ class VerifiedManifest:
     manifest_key: bytes = b""
 
 
-def encode_user_data(*, manifest_key: bytes, binding: bytes | None) -> bytes:
+def encode_user_data(
+    *, manifest_key: bytes, binding: bytes | None, deposit_key: bytes | None = None
+) -> bytes:
     """The ``user_data`` bytes an enclave asks its hardware to sign."""
     if len(manifest_key) != _ED25519_KEY_BYTES:
         raise UserDataInvalid("manifest_key must be a raw 32-byte Ed25519 public key")
+    if deposit_key is not None and len(deposit_key) != _X25519_KEY_BYTES:
+        raise UserDataInvalid("deposit_key must be a raw 32-byte X25519 public key")
     if binding is not None and len(binding) > MAX_BINDING_BYTES:
         raise UserDataInvalid(f"binding must be at most {MAX_BINDING_BYTES} bytes")
     return canonical_json(
         {
             "v": USER_DATA_VERSION,
             "manifest_key": b64url_encode(manifest_key),
+            "deposit_key": None if deposit_key is None else b64url_encode(deposit_key),
             "binding": None if binding is None else b64url_encode(binding),
         }
     )
@@ -103,18 +115,23 @@ def parse_user_data(data: bytes | None) -> EnclaveUserData:
         value = parse_json(data, require_canonical=True)
     except CryptoError as exc:
         raise UserDataInvalid(f"user_data is not canonical JSON: {exc.message}") from exc
-    if not isinstance(value, dict) or set(value) != {"v", "manifest_key", "binding"}:
-        raise UserDataInvalid("user_data must be exactly {v, manifest_key, binding}")
+    if not isinstance(value, dict) or set(value) != {"v", "manifest_key", "deposit_key", "binding"}:
+        raise UserDataInvalid("user_data must be exactly {v, manifest_key, deposit_key, binding}")
     if value["v"] != USER_DATA_VERSION:
         raise UserDataInvalid(f"unsupported user_data version {value['v']!r}")
     try:
         manifest_key = b64url_decode(str(value["manifest_key"]))
         binding = None if value["binding"] is None else b64url_decode(str(value["binding"]))
+        deposit_key = (
+            None if value["deposit_key"] is None else b64url_decode(str(value["deposit_key"]))
+        )
     except ValueError as exc:
         raise UserDataInvalid("user_data fields are not base64url") from exc
     if len(manifest_key) != _ED25519_KEY_BYTES:
         raise UserDataInvalid("manifest_key must be 32 bytes")
-    return EnclaveUserData(manifest_key=manifest_key, binding=binding)
+    if deposit_key is not None and len(deposit_key) != _X25519_KEY_BYTES:
+        raise UserDataInvalid("deposit_key must be 32 bytes")
+    return EnclaveUserData(manifest_key=manifest_key, binding=binding, deposit_key=deposit_key)
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
@@ -156,6 +173,7 @@ def verify_manifest(
         output_digest=manifest["output_digest"],
         measurement=manifest["measurement"],
         profile=manifest["profile"],
+        profile_digest=manifest["profile_digest"],
         consent_digest=manifest["consent_digest"],
         recipient=manifest["recipient"],
         masked_fields=manifest["masked_fields"],
@@ -177,7 +195,7 @@ def _manifest_problems(manifest: Mapping[str, Any]) -> list[str]:
     )
     problems.extend(
         f"{name} must be 'sha256:<hex>'"
-        for name in ("input_digest", "output_digest")
+        for name in ("input_digest", "output_digest", "profile_digest")
         if not isinstance(manifest[name], str) or not _DIGEST.fullmatch(manifest[name])
     )
     if not isinstance(manifest["measurement"], str) or not _MEASUREMENT.fullmatch(

@@ -3,8 +3,9 @@
 The host sends framed JSON requests on stdin (see :mod:`corridor.enclave.channel`):
 ``init`` (the measured program source and config, and the PCR0 the host computed),
 ``identity`` (public key and user_data for evidence), ``run`` (one job) and ``close``.
-The process creates its own ephemeral X25519 (HPKE) and Ed25519 (manifest) keys; only
-their public halves are ever written to the channel.
+The process creates its own ephemeral X25519 (HPKE) and Ed25519 (manifest) keys, and
+derives its deposit key (X25519) from the measurement-bound sealing key the simulated
+hardware provides at ``init``; only public halves are ever written to the channel.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from corridor.crypto.canonical import b64url_decode, b64url_encode
 from corridor.crypto.envelopes import hpke_open
 from corridor.crypto.keys import AgreementKeyPair, SigningKeyPair
 from corridor.enclave.channel import read_frame, write_frame
+from corridor.enclave.deposit import deposit_key_from_sealing_key
 from corridor.enclave.manifest import encode_user_data
 from corridor.errors import CorridorError
 
@@ -25,9 +27,10 @@ from corridor.errors import CorridorError
 class ChildRuntime:
     """The :class:`~corridor.enclave.interfaces.EnclaveRuntime` inside the enclave process."""
 
-    def __init__(self, *, measurement: str, config: dict[str, Any]) -> None:
+    def __init__(self, *, measurement: str, config: dict[str, Any], sealing_key: bytes) -> None:
         self._agreement = AgreementKeyPair.generate()
         self._signing = SigningKeyPair.generate()
+        self._deposit = deposit_key_from_sealing_key(sealing_key)
         self._measurement = measurement
         self._config = config
 
@@ -54,9 +57,18 @@ class ChildRuntime:
         """Raw Ed25519 public key that verifies this enclave's manifests."""
         return self._signing.public_raw
 
+    @property
+    def deposit_key(self) -> bytes:
+        """Raw X25519 public key hospitals seal deposits to (the same for every instance)."""
+        return self._deposit.public_raw
+
     def open_sealed(self, sealed: bytes, info: bytes) -> bytes:
         """HPKE-open with the ephemeral key (RFC 9180 base mode)."""
         return hpke_open(self._agreement.private, sealed, info)
+
+    def open_deposit(self, sealed: bytes, info: bytes) -> bytes:
+        """HPKE-open with the measurement-bound deposit key."""
+        return hpke_open(self._deposit.private, sealed, info)
 
     def sign_manifest(self, message: bytes) -> bytes:
         """Ed25519 signature with the manifest key."""
@@ -87,7 +99,9 @@ def _serve(read_fd: int, write_fd: int) -> int:
         try:
             if op == "init" and runtime is None:
                 runtime = ChildRuntime(
-                    measurement=str(request["measurement"]), config=dict(request["config"])
+                    measurement=str(request["measurement"]),
+                    config=dict(request["config"]),
+                    sealing_key=b64url_decode(str(request["sealing_key"])),
                 )
                 program = _load_program(
                     str(request["program"]), b64url_decode(str(request["source"]))
@@ -97,6 +111,7 @@ def _serve(read_fd: int, write_fd: int) -> int:
                 binding = request.get("binding")
                 user_data = encode_user_data(
                     manifest_key=runtime.manifest_key,
+                    deposit_key=runtime.deposit_key,
                     binding=None if binding is None else b64url_decode(str(binding)),
                 )
                 answer = {

@@ -1,13 +1,16 @@
 """The transfer job, as it runs INSIDE the enclave process (blueprint §6, step 4).
 
-Open the data key the key broker sealed to this enclave, decrypt the record, validate
-the FHIR bundle, keep only the consented scope, mask direct identifiers, re-encrypt the
-result for hospital B and sign a processing manifest with the attested manifest key.
+Unwrap the data key (the deposit hospital A sealed to this program's deposit key, opened
+with the capability the key broker released to this enclave), decrypt the record, validate
+the FHIR bundle, keep only the consented scope, apply the destination's de-identification
+profile and build the patient summary document (``corridor.records.delivery``),
+re-encrypt the result for hospital B and sign a processing manifest with the attested
+manifest key; the manifest carries the profile's digest.
 Plaintext and keys exist only in local variables of this process.
 
 Job (JSON; binary fields base64url, padded or not, standard alphabet also accepted):
-``{"transfer", "ciphertext", "aad", "sealed_key", "scope", "recipient_did",
-"recipient_agreement_key", "consent_digest", "profile"}``. Result: ``{"output",
+``{"transfer", "ciphertext", "aad", "sealed_deposit", "sealed_capability", "scope",
+"recipient_did", "recipient_agreement_key", "consent_digest", "profile"}``. Result: ``{"output",
 "output_aad", "sealed_output_key", "manifest", "manifest_signature"}`` (base64url).
 """
 
@@ -15,34 +18,42 @@ from __future__ import annotations
 
 import base64
 import binascii
+import random
 from collections import Counter
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from corridor.consent import ConsentScope
 from corridor.crypto.canonical import b64url_encode, canonical_json, parse_json
-from corridor.crypto.envelopes import DATA_KEY_BYTES, aead_open, aead_seal, hpke_seal, new_data_key
+from corridor.crypto.envelopes import aead_open, aead_seal, hpke_seal, new_data_key
 from corridor.crypto.errors import CryptoError
 from corridor.crypto.hashing import sha256_hex
 from corridor.crypto.keys import x25519_public_from_raw
+from corridor.enclave.deposit import unwrap_deposit
 from corridor.enclave.errors import JobRejected
 from corridor.enclave.interfaces import EnclaveRuntime
 from corridor.enclave.manifest import MANIFEST_TYPE, manifest_bytes
 from corridor.errors import CorridorError
-from corridor.records import extract_consented, mask_direct_identifiers, parse_bundle
+from corridor.records import (
+    PROFILE_NAMES,
+    extract_consented,
+    parse_bundle,
+    prepare_for_recipient,
+)
 
 PROGRAM_MODULE = (
     "corridor.enclave.program"  # what the data center's simulated backend launches and measures
 )
-RELEASE_INFO = b"corridor/release/v1|"  # key broker -> enclave (HPKE info prefix)
 OUTPUT_INFO = b"corridor/output/v1|"  # enclave -> recipient (HPKE info prefix)
-PROFILES = frozenset({"treatment"})
+PROFILES = PROFILE_NAMES
 _JOB_FIELDS = frozenset(
     {
         "transfer",
         "ciphertext",
         "aad",
-        "sealed_key",
+        "sealed_deposit",
+        "sealed_capability",
         "scope",
         "recipient_did",
         "recipient_agreement_key",
@@ -67,8 +78,13 @@ class RecordProcessor(Protocol):
         """Keep only the consented resources; returns the reduced bundle."""
         ...
 
-    def mask_direct_identifiers(self, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        """Mask direct identifiers; returns the bundle and how many fields were masked."""
+    def prepare_for_recipient(
+        self, bundle: dict[str, Any], profile: str
+    ) -> tuple[dict[str, Any], int, str]:
+        """Apply the named profile and build the summary document.
+
+        Returns the document, how many fields were changed and the profile's digest.
+        """
         ...
 
 
@@ -89,10 +105,18 @@ class CorridorRecords:
             raise JobRejected("the consent scope was not parsed")
         return extract_consented(bundle, scope).bundle
 
-    def mask_direct_identifiers(self, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        """Delegate to ``corridor.records.mask_direct_identifiers`` (treatment profile)."""
-        result = mask_direct_identifiers(bundle)
-        return result.bundle, result.masked
+    def prepare_for_recipient(
+        self, bundle: dict[str, Any], profile: str
+    ) -> tuple[dict[str, Any], int, str]:
+        """Delegate to ``corridor.records.prepare_for_recipient``.
+
+        The enclave's clock dates the summary and evaluates the "age over 89" rule; the
+        pseudonym keys are fresh for each job, so pseudonyms do not link transfers.
+        """
+        prepared = prepare_for_recipient(
+            bundle, profile=profile, at=datetime.now(UTC), rng=random.SystemRandom()
+        )
+        return prepared.document, prepared.changed, prepared.profile_digest
 
 
 def output_aad(*, transfer: str, consent_digest: str, recipient: str) -> bytes:
@@ -157,18 +181,24 @@ def process_transfer(
     ciphertext, aad = _b64(job, "ciphertext"), _b64(job, "aad")
     _check_input_binding(aad, transfer=transfer, consent=consent_digest, recipient=recipient)
     try:
-        recipient_key = x25519_public_from_raw(_b64(job, "recipient_agreement_key"))
-        data_key = runtime.open_sealed(_b64(job, "sealed_key"), RELEASE_INFO + transfer.encode())
-        if len(data_key) != DATA_KEY_BYTES:
-            raise JobRejected("the released data key has the wrong length")
-        plaintext = aead_open(data_key, ciphertext, aad)
+        deposit = unwrap_deposit(
+            opener=runtime,
+            transfer=transfer,
+            sealed_deposit=_b64(job, "sealed_deposit"),
+            released_capability=_b64(job, "sealed_capability"),
+        )
+        # Output goes only to the key hospital A sealed into the deposit (docs/enclave.md).
+        if deposit.recipient_key != _b64(job, "recipient_agreement_key"):
+            raise JobRejected("the recipient key is not the one hospital A named")
+        recipient_key = x25519_public_from_raw(deposit.recipient_key)
+        plaintext = aead_open(deposit.data_key, ciphertext, aad)
     except CryptoError as exc:
         raise JobRejected(f"cannot open the record: {exc.message}") from exc
     try:
         scope = records.parse_scope(job["scope"])
         bundle = records.parse_bundle(plaintext)
         minimised = records.extract_consented(bundle, scope)
-        masked_bundle, masked = records.mask_direct_identifiers(minimised)
+        masked_bundle, masked, profile_digest = records.prepare_for_recipient(minimised, profile)
     except CorridorError as exc:
         raise JobRejected(f"record refused: {exc.message}", detail={"cause": exc.code}) from exc
     counts = Counter(
@@ -187,6 +217,7 @@ def process_transfer(
         "output_digest": f"sha256:{sha256_hex(output)}",
         "measurement": f"sha384:{runtime.measurement}",
         "profile": profile,
+        "profile_digest": profile_digest,
         "resource_counts": dict(sorted(counts.items())),
         "masked_fields": masked,
         "consent_digest": consent_digest,

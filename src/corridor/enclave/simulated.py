@@ -29,6 +29,7 @@ import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from corridor.clock import Clock
@@ -49,6 +50,7 @@ _PCR_COUNT, _PCR_BYTES = 16, 48  # real documents carry PCR0..PCR15 of SHA-384 s
 _MEASUREMENT_CONTEXT = b"corridor/simulated-pcr/v1\x00"
 _MAX_NONCE_BYTES = 512  # attestation_process.md §3.2.2.1 content rules
 _CHILD_MODULE = "corridor.enclave.process"
+_SEALING_CONTEXT = b"corridor/simulated-sealing/v1"
 
 
 class InsecureEnclaveWarning(UserWarning):
@@ -217,6 +219,24 @@ class SimulatedRoot:
             is_ca=False,
         )
         return key, certificate
+
+    def derive_sealing_key(self, measurement: str) -> bytes:
+        """The simulated hardware's key for one measurement (32 bytes).
+
+        Real TEEs derive such keys from a fused secret and the launch measurement (AMD
+        SEV-SNP ``MSG_KEY_REQ`` with the measurement selected, ABI spec §7.2; Intel SGX
+        ``EGETKEY`` with ``KEYPOLICY.MRENCLAVE``): every instance of the same program on
+        the same platform gets the same key, other programs never do. Here the fused
+        secret is the simulated NSM's private key, so whoever holds the install's
+        passphrase can derive it too: one more reason the simulation is insecure.
+        """
+        secret = self._intermediate_key.private_numbers().private_value.to_bytes(48, "big")
+        return HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=_SEALING_CONTEXT,
+            info=bytes.fromhex(measurement),
+        ).derive(secret)
 
     @property
     def cabundle(self) -> list[bytes]:
@@ -393,6 +413,8 @@ class SimulatedEnclaveSession:
                     "source": b64url_encode(program.source),
                     "config": program.config,
                     "measurement": program.measurement,
+                    # What the hardware hands the measured enclave (see derive_sealing_key).
+                    "sealing_key": b64url_encode(root.derive_sealing_key(program.measurement)),
                 }
             )
         except Exception:

@@ -1,87 +1,38 @@
 import os
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from corridor.clock import FixedClock, SystemClock
-from corridor.crypto import AgreementKeyPair, SigningKeyPair, hpke_open, hpke_seal, new_data_key
-from corridor.crypto.canonical import b64url_decode
+from corridor.clock import SystemClock
+from corridor.crypto import AgreementKeyPair, hpke_open, hpke_seal, new_data_key
+from corridor.crypto.canonical import b64url_decode, b64url_encode
+from corridor.crypto.errors import CryptoError
 from corridor.crypto.hashing import sha256_hex
+from corridor.crypto.keys import x25519_public_from_raw
 from corridor.enclave import (
+    CAPABILITY_INFO,
     DEPOSIT_INFO,
     RELEASE_INFO,
     AttestationRefused,
     BrokerContext,
     DepositInvalid,
+    PinnedReferenceValues,
     SimulatedRoot,
     appraise_evidence,
-    encode_user_data,
     issue_challenge,
     list_appraisals,
-    release_data_key,
+    parse_user_data,
+    release_capability,
+    seal_deposit,
     verify_manifest,
 )
-from corridor.enclave.simulated import build_attestation_document
 
 # Alembic 1.16+ warns when storage/migrate.py sets no path_separator (shared module, reported).
 pytestmark = pytest.mark.filterwarnings("ignore:No path_separator found:DeprecationWarning")
 
 TRANSFER = "transfer-0001-abcd"
-GOOD_PCR0 = bytes.fromhex("5a" * 48)
-
-
-@pytest.fixture
-def clock():
-    # Read the wall clock when the test starts, not at collection: the simulated root's
-    # certificates are issued from the wall clock when the fixture builds them.
-    return FixedClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
-def broker(database, simulated_root, clock):
-    return BrokerContext(
-        database=database,
-        broker_keys=AgreementKeyPair.generate(),
-        trusted_roots=[simulated_root.root_certificate],
-        reference_values=frozenset({GOOD_PCR0.hex()}),
-        clock=clock,
-        challenge_ttl=timedelta(minutes=5),
-        max_evidence_age=timedelta(minutes=5),
-        evidence_format="simulated",
-    )
-
-
-@pytest.fixture
-def enclave_keys():
-    return AgreementKeyPair.generate(), SigningKeyPair.generate()
-
-
-@pytest.fixture
-def forge(simulated_root, enclave_keys, clock):
-    """Evidence as the simulated NSM would sign it, with every field under the test's control."""
-
-    def _forge(nonce, *, root=simulated_root, pcr0=GOOD_PCR0, public_key=None, user_data=None):
-        agreement, signing = enclave_keys
-        at = clock.now()
-        key, certificate = root.issue_signing_certificate(module_id="simulated-test-enc1", now=at)
-        pcrs = dict.fromkeys(range(16), bytes(48))
-        pcrs[0] = pcr0
-        return build_attestation_document(
-            signing_key=key,
-            certificate=certificate,
-            cabundle=root.cabundle,
-            module_id="simulated-test-enc1",
-            pcrs=pcrs,
-            public_key=agreement.public_raw if public_key is None else public_key,
-            user_data=user_data
-            if user_data is not None
-            else encode_user_data(manifest_key=signing.public_raw, binding=None),
-            nonce=nonce,
-            at=at,
-        )
-
-    return _forge
+GOOD_PCR0 = bytes.fromhex("5a" * 48)  # what the conftest's broker pins and forge() claims
 
 
 def _refusal(broker, evidence, transfer=TRANSFER):
@@ -90,22 +41,25 @@ def _refusal(broker, evidence, transfer=TRANSFER):
     return caught.value.reason
 
 
-def test_affirmed_appraisal_releases_the_key_to_the_enclave_only(broker, forge, enclave_keys):
+def test_affirmed_appraisal_releases_the_capability_to_the_enclave_only(
+    broker, forge, enclave_keys
+):
     challenge = issue_challenge(context=broker, transfer=TRANSFER)
     assert len(challenge.nonce) == 32
     appraisal = appraise_evidence(
         context=broker, transfer=TRANSFER, evidence=forge(challenge.nonce)
     )
     assert appraisal.pcr0 == GOOD_PCR0.hex()
-    data_key = new_data_key()
-    deposit = hpke_seal(broker.broker_keys.public, data_key, DEPOSIT_INFO + TRANSFER.encode())
-    released = release_data_key(
-        context=broker, appraisal=appraisal, sealed_data_key=deposit, transfer=TRANSFER
+    capability = new_data_key()
+    sealed = hpke_seal(broker.broker_keys.public, capability, CAPABILITY_INFO + TRANSFER.encode())
+    released = release_capability(
+        context=broker, appraisal=appraisal, sealed_capability=sealed, transfer=TRANSFER
     )
-    assert data_key not in released
+    assert capability not in released
     enclave_agreement, _ = enclave_keys
     assert (
-        hpke_open(enclave_agreement.private, released, RELEASE_INFO + TRANSFER.encode()) == data_key
+        hpke_open(enclave_agreement.private, released, RELEASE_INFO + TRANSFER.encode())
+        == capability
     )
     [record] = list_appraisals(context=broker, transfer=TRANSFER)
     assert record.outcome == "affirmed"
@@ -201,10 +155,10 @@ def test_release_refuses_appraisal_of_another_transfer(broker, forge):
         context=broker, transfer=TRANSFER, evidence=forge(challenge.nonce)
     )
     with pytest.raises(AttestationRefused) as caught:
-        release_data_key(
+        release_capability(
             context=broker,
             appraisal=appraisal,
-            sealed_data_key=b"x",
+            sealed_capability=b"x",
             transfer="transfer-other-0002",
         )
     assert caught.value.reason == "wrong-transfer"
@@ -217,21 +171,21 @@ def test_release_refuses_stale_appraisal(broker, forge, clock):
     )
     clock.advance(timedelta(minutes=6))
     with pytest.raises(AttestationRefused) as caught:
-        release_data_key(
-            context=broker, appraisal=appraisal, sealed_data_key=b"x", transfer=TRANSFER
+        release_capability(
+            context=broker, appraisal=appraisal, sealed_capability=b"x", transfer=TRANSFER
         )
     assert caught.value.reason == "stale-appraisal"
 
 
-def test_release_refuses_deposit_made_for_another_transfer(broker, forge):
+def test_release_refuses_a_capability_deposited_for_another_transfer(broker, forge):
     challenge = issue_challenge(context=broker, transfer=TRANSFER)
     appraisal = appraise_evidence(
         context=broker, transfer=TRANSFER, evidence=forge(challenge.nonce)
     )
-    deposit = hpke_seal(broker.broker_keys.public, new_data_key(), DEPOSIT_INFO + b"other")
+    sealed = hpke_seal(broker.broker_keys.public, new_data_key(), CAPABILITY_INFO + b"other")
     with pytest.raises(DepositInvalid):
-        release_data_key(
-            context=broker, appraisal=appraisal, sealed_data_key=deposit, transfer=TRANSFER
+        release_capability(
+            context=broker, appraisal=appraisal, sealed_capability=sealed, transfer=TRANSFER
         )
 
 
@@ -241,33 +195,55 @@ def real_broker(database, simulated_backend):
         database=database,
         broker_keys=AgreementKeyPair.generate(),
         trusted_roots=[simulated_backend.root.root_certificate],
-        reference_values=frozenset({simulated_backend.measurement}),
+        reference_values=PinnedReferenceValues(frozenset({simulated_backend.measurement})),
         clock=SystemClock(),
         evidence_format="simulated",
     )
 
 
 def test_corridor_through_a_real_enclave_process(
-    real_broker, enclave_session, recipient_keys, make_job, seal_record
+    real_broker, enclave_session, recipient_keys, seal_record, case
 ):
     broker = real_broker
-    # Hospital A: encrypt the record, deposit its key with the broker.
-    data_key, ciphertext, aad = seal_record(transfer=TRANSFER)
-    deposit = hpke_seal(broker.broker_keys.public, data_key, DEPOSIT_INFO + TRANSFER.encode())
-    # Data center: challenge, attestation, appraisal, release, processing.
+    # Data center: challenge, attestation, appraisal of a freshly evidenced enclave.
     challenge = issue_challenge(context=broker, transfer=TRANSFER)
     evidence = enclave_session.evidence(challenge.nonce)
     appraisal = appraise_evidence(context=broker, transfer=TRANSFER, evidence=evidence)
-    released = release_data_key(
-        context=broker, appraisal=appraisal, sealed_data_key=deposit, transfer=TRANSFER
+    # Hospital A: encrypt the record; seal the deposit to the enclave program's deposit
+    # key (from the attested user_data) and the capability to the broker.
+    data_key, ciphertext, aad = seal_record(transfer=TRANSFER)
+    deposit_key = parse_user_data(appraisal.user_data).deposit_key
+    sealed = seal_deposit(
+        data_key=data_key,
+        capability=new_data_key(),
+        transfer=TRANSFER,
+        deposit_key=x25519_public_from_raw(deposit_key),
+        broker_key=broker.broker_keys.public,
+        recipient_key=recipient_keys.public_raw,
     )
-    job = make_job(
-        enclave_public_key=appraisal.enclave_public_key,
-        recipient_public_raw=recipient_keys.public_raw,
-        sealed_key=released,
-        record=(data_key, ciphertext, aad),
+    # Data center: release the capability to the enclave only; the enclave unwraps.
+    released = release_capability(
+        context=broker,
+        appraisal=appraisal,
+        sealed_capability=sealed.sealed_capability,
+        transfer=TRANSFER,
     )
-    answer = enclave_session.run(job)
+    assert data_key not in released
+    assert data_key not in sealed.sealed_deposit
+    answer = enclave_session.run(
+        {
+            "transfer": TRANSFER,
+            "ciphertext": b64url_encode(ciphertext),
+            "aad": b64url_encode(aad),
+            "sealed_deposit": b64url_encode(sealed.sealed_deposit),
+            "sealed_capability": b64url_encode(released),
+            "scope": case.scope,
+            "recipient_did": case.recipient,
+            "recipient_agreement_key": b64url_encode(recipient_keys.public_raw),
+            "consent_digest": case.consent_digest,
+            "profile": "treatment",
+        }
+    )
     # Hospital B (or a regulator): the manifest checks out against the appraisal.
     manifest = verify_manifest(
         answer["manifest"],
@@ -277,4 +253,25 @@ def test_corridor_through_a_real_enclave_process(
     )
     assert manifest.input_digest == f"sha256:{sha256_hex(ciphertext)}"
     assert manifest.measurement == f"sha384:{enclave_session.measurement}"
-    assert manifest.output_digest == f"sha256:{sha256_hex(b64url_decode(answer['output']))}"
+
+
+def test_the_broker_alone_cannot_unwrap_a_deposit(real_broker, enclave_session, seal_record):
+    data_key, _, _ = seal_record(transfer=TRANSFER)
+    challenge = issue_challenge(context=real_broker, transfer=TRANSFER)
+    appraisal = appraise_evidence(
+        context=real_broker, transfer=TRANSFER, evidence=enclave_session.evidence(challenge.nonce)
+    )
+    capability = new_data_key()
+    sealed = seal_deposit(
+        data_key=data_key,
+        capability=capability,
+        transfer=TRANSFER,
+        deposit_key=x25519_public_from_raw(parse_user_data(appraisal.user_data).deposit_key),
+        broker_key=real_broker.broker_keys.public,
+        recipient_key=bytes(32),
+    )
+    # Everything the broker holds (its key, hence the capability) does not open the outer
+    # layer, which only the enclave program's deposit key opens.
+    with pytest.raises(CryptoError):
+        hpke_open(real_broker.broker_keys.private, sealed.sealed_deposit, DEPOSIT_INFO + b"x")
+    assert data_key not in sealed.sealed_deposit + sealed.sealed_capability

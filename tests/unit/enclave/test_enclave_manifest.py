@@ -24,6 +24,7 @@ def _manifest(**overrides):
         "output_digest": "sha256:" + "22" * 32,
         "measurement": f"sha384:{PCR0}",
         "profile": "treatment",
+        "profile_digest": "sha256:" + "44" * 32,
         "resource_counts": {"Patient": 1},
         "masked_fields": 3,
         "consent_digest": "sha256:" + "33" * 32,

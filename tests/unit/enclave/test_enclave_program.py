@@ -6,7 +6,6 @@ import pytest
 
 from corridor.crypto import AgreementKeyPair, SigningKeyPair, aead_open, hpke_open
 from corridor.crypto.canonical import b64url_decode, b64url_encode, canonical_json
-from corridor.crypto.envelopes import hpke_seal
 from corridor.enclave import OUTPUT_INFO, JobRejected, encode_user_data, output_aad, verify_manifest
 from corridor.enclave.program import CorridorRecords, process_transfer
 
@@ -18,12 +17,16 @@ class FakeRuntime:
 
     def __init__(self):
         self.agreement = AgreementKeyPair.generate()
+        self.deposit = AgreementKeyPair.generate()
         self.signing = SigningKeyPair.generate()
         self.measurement = MEASUREMENT
         self.config = {}
 
     def open_sealed(self, sealed, info):
         return hpke_open(self.agreement.private, sealed, info)
+
+    def open_deposit(self, sealed, info):
+        return hpke_open(self.deposit.private, sealed, info)
 
     def sign_manifest(self, message):
         return self.signing.sign(message)
@@ -44,6 +47,7 @@ def runtime():
 def job(runtime, recipient_keys, make_job):
     return make_job(
         enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=runtime.deposit.public_raw,
         recipient_public_raw=recipient_keys.public_raw,
     )
 
@@ -100,15 +104,41 @@ def test_rejects_unknown_profile(runtime, job, fake_records):
 def test_rejects_key_released_for_another_transfer(
     runtime, recipient_keys, make_job, seal_record, fake_records
 ):
-    record = seal_record()
-    wrong_info = b"corridor/release/v1|another-transfer"
     job = make_job(
         enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=runtime.deposit.public_raw,
         recipient_public_raw=recipient_keys.public_raw,
-        record=record,
-        sealed_key=hpke_seal(runtime.agreement.public, record[0], wrong_info),
+        record=seal_record(),
+        release_info=b"corridor/release/v1|another-transfer",
     )
     with pytest.raises(JobRejected, match="cannot open"):
+        process_transfer(job, runtime=runtime, records=fake_records)
+
+
+def test_rejects_a_deposit_sealed_to_another_enclave_program(
+    runtime, recipient_keys, make_job, fake_records
+):
+    job = make_job(
+        enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=AgreementKeyPair.generate().public_raw,
+        recipient_public_raw=recipient_keys.public_raw,
+    )
+    with pytest.raises(JobRejected, match="cannot open"):
+        process_transfer(job, runtime=runtime, records=fake_records)
+
+
+def test_refuses_to_write_the_output_for_a_recipient_hospital_a_did_not_name(
+    runtime, recipient_keys, make_job, fake_records
+):
+    # The host swaps in its own key as "recipient": the deposit names hospital B's key.
+    host = AgreementKeyPair.generate()
+    job = make_job(
+        enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=runtime.deposit.public_raw,
+        recipient_public_raw=host.public_raw,
+        deposit_recipient=recipient_keys.public_raw,
+    )
+    with pytest.raises(JobRejected, match="recipient key"):
         process_transfer(job, runtime=runtime, records=fake_records)
 
 
@@ -126,6 +156,7 @@ def test_rejects_a_record_that_is_not_a_bundle(
     record = seal_record({"resourceType": "Patient"})
     job = make_job(
         enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=runtime.deposit.public_raw,
         recipient_public_raw=recipient_keys.public_raw,
         record=record,
     )
@@ -148,6 +179,7 @@ def test_real_records_pipeline_masks_a_synthea_patient(
     bundle = json.loads(asset(SYNTHEA).read_text())
     job = make_job(
         enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=runtime.deposit.public_raw,
         recipient_public_raw=recipient_keys.public_raw,
         record=seal_record(bundle),
     )
@@ -158,7 +190,7 @@ def test_real_records_pipeline_masks_a_synthea_patient(
         OUTPUT_INFO + job["transfer"].encode(),
     )
     output = aead_open(key, b64url_decode(answer["output"]), b64url_decode(answer["output_aad"]))
-    # The treatment profile (corridor.records.masking) removes phone, address lines, national ids.
+    # The treatment profile (corridor.records.destinations) removes phone, address lines, ids.
     for identifier in (b"555-657-5098", b"117 Orn Bypass", b"999-33-5538"):
         assert identifier not in output
     types = {e["resource"]["resourceType"] for e in json.loads(output)["entry"]}
@@ -170,6 +202,7 @@ def test_real_records_pipeline_masks_a_synthea_patient(
 def test_real_records_pipeline_refuses_invalid_fhir(runtime, recipient_keys, make_job, seal_record):
     job = make_job(
         enclave_public_key=runtime.agreement.public_raw,
+        deposit_public_key=runtime.deposit.public_raw,
         recipient_public_raw=recipient_keys.public_raw,
         record=seal_record({"resourceType": "Bundle", "type": "not-a-bundle-type"}),
     )

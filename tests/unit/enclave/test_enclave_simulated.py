@@ -22,6 +22,7 @@ from corridor.enclave import (
     verify_attestation,
     verify_manifest,
 )
+from corridor.enclave.deposit import deposit_key_from_sealing_key
 
 
 def _verify(evidence, root):
@@ -113,7 +114,9 @@ def test_job_round_trips_through_the_enclave(
 ):
     result = _verify(enclave_session.evidence(b"c" * 32), simulated_root)
     job = make_job(
-        enclave_public_key=result.public_key, recipient_public_raw=recipient_keys.public_raw
+        enclave_public_key=result.public_key,
+        deposit_public_key=parse_user_data(result.user_data).deposit_key,
+        recipient_public_raw=recipient_keys.public_raw,
     )
     answer = enclave_session.run(job)
     manifest = verify_manifest(
@@ -140,7 +143,9 @@ def test_enclave_refuses_a_tampered_record_and_keeps_serving(
 ):
     result = _verify(enclave_session.evidence(b"d" * 32), simulated_root)
     job = make_job(
-        enclave_public_key=result.public_key, recipient_public_raw=recipient_keys.public_raw
+        enclave_public_key=result.public_key,
+        deposit_public_key=parse_user_data(result.user_data).deposit_key,
+        recipient_public_raw=recipient_keys.public_raw,
     )
     ciphertext = bytearray(b64url_decode(job["ciphertext"]))
     ciphertext[-1] ^= 1
@@ -172,6 +177,7 @@ def test_the_shipped_program_runs_a_real_bundle_in_the_enclave(
         result = _verify(session.evidence(b"g" * 32), simulated_root)
         job = make_job(
             enclave_public_key=result.public_key,
+            deposit_public_key=parse_user_data(result.user_data).deposit_key,
             recipient_public_raw=recipient_keys.public_raw,
             record=seal_record(bundle),
         )
@@ -181,3 +187,27 @@ def test_the_shipped_program_runs_a_real_bundle_in_the_enclave(
     )
     assert manifest.measurement == f"sha384:{backend.measurement}"
     assert manifest.resource_counts["Patient"] == 1
+
+
+def test_every_instance_of_the_program_has_the_same_deposit_key(
+    simulated_backend, enclave_session, simulated_root
+):
+    with simulated_backend.launch() as other:
+        first = _verify(enclave_session.evidence(b"h" * 32), simulated_root)
+        second = _verify(other.evidence(b"i" * 32), simulated_root)
+    ours, theirs = parse_user_data(first.user_data), parse_user_data(second.user_data)
+    assert ours.deposit_key == theirs.deposit_key
+    assert ours.manifest_key != theirs.manifest_key
+    assert first.public_key != second.public_key
+
+
+def test_deposit_keys_are_bound_to_the_measurement_and_the_install(simulated_root, tmp_path):
+    other_root = SimulatedRoot.create(tmp_path, b"pw", now=datetime.now(UTC))
+    one, two = "aa" * 48, "bb" * 48
+    keys = {
+        deposit_key_from_sealing_key(root.derive_sealing_key(m)).public_raw
+        for root in (simulated_root, other_root)
+        for m in (one, two)
+    }
+    assert len(keys) == 4
+    assert simulated_root.derive_sealing_key(one) == simulated_root.derive_sealing_key(one)
