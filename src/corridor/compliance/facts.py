@@ -6,9 +6,12 @@ typo can never silently fall back to a permissive default.
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from corridor.compliance.errors import InvalidFacts
 
 LegalBasis = Literal[
     "consent", "contract_necessity", "hr_management", "emergency_life_health", "statutory_duty"
@@ -97,3 +100,56 @@ class Facts(BaseModel):
     def has_consent(self, code: ConsentCode) -> bool:
         """Whether the person gave the named consent."""
         return code in self.consents
+
+
+@dataclass(frozen=True)
+class FactsCase:
+    """One set of facts to decide on, with the id and pack a scenarios file gives it."""
+
+    id: str | None
+    pack: str | None
+    facts: Facts
+
+
+def _facts(value: Any, where: str) -> Facts:
+    try:
+        return Facts.model_validate(value)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise InvalidFacts(f"{where}: facts are invalid", detail={"problems": problems}) from exc
+
+
+def parse_facts_document(value: Any) -> list[FactsCase]:
+    """Read one facts object, or a ``scenarios.json``-shaped document.
+
+    A scenarios document is an object with a ``scenarios`` list; each scenario has an
+    ``id``, an ``input`` (facts, omitted keys take the document's ``defaults`` and then
+    the model's) and optionally the ``pack`` it is meant for.
+    """
+    if not isinstance(value, dict):
+        raise InvalidFacts("facts must be a JSON object (or a scenarios document)")
+    if "scenarios" not in value:
+        return [FactsCase(id=None, pack=None, facts=_facts(value, "facts"))]
+    scenarios, defaults = value["scenarios"], value.get("defaults", {})
+    if not isinstance(scenarios, list) or not isinstance(defaults, dict):
+        raise InvalidFacts("a scenarios document needs a 'scenarios' list and a 'defaults' object")
+    cases: list[FactsCase] = []
+    seen: set[str] = set()
+    for position, scenario in enumerate(scenarios):
+        if not isinstance(scenario, dict) or not isinstance(scenario.get("id"), str):
+            raise InvalidFacts(f"scenario #{position} needs a string 'id'")
+        ident = scenario["id"]
+        if ident in seen:
+            raise InvalidFacts(f"scenario id {ident} appears twice")
+        seen.add(ident)
+        facts_input = scenario.get("input", {})
+        pack = scenario.get("pack")
+        if not isinstance(facts_input, dict) or not (pack is None or isinstance(pack, str)):
+            raise InvalidFacts(f"scenario {ident}: 'input' must be an object, 'pack' a string")
+        cases.append(
+            FactsCase(id=ident, pack=pack, facts=_facts({**defaults, **facts_input}, ident))
+        )
+    return cases

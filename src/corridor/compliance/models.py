@@ -1,17 +1,47 @@
-"""Compliance decisions as pure values."""
+"""Compliance decisions as pure values (RULES.md §4.2)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Verdict = Literal["PERMIT", "PERMIT_WITH_OBLIGATIONS", "DENY"]
 Role = Literal["export", "import"]
+ROLES: tuple[Role, ...] = ("export", "import")
+
+MECHANISMS = frozenset(
+    {
+        "NONE",
+        "EXEMPT_ART4",
+        "EXEMPT_ART5_1",
+        "EXEMPT_ART5_2",
+        "EXEMPT_ART5_3",
+        "EXEMPT_ART5_4",
+        "EXEMPT_ART6_FTZ",
+        "SC_OR_CERT",
+        "CN_SC",
+        "CN_CERTIFICATION",
+        "GBA_SC",
+        "SECURITY_ASSESSMENT",
+        "DPP3_ORIGINAL_PURPOSE",
+        "PRESCRIBED_CONSENT",
+        "EXEMPTION_PART8",
+        "ADEQUACY",
+        "EU_SCC",
+        "EU_BCR",
+        "DEROGATION_49_1_A",
+        "DEROGATION_49_1_B",
+        "DEROGATION_49_1_F",
+        "NO_CHAPTER_V_BASIS",
+        "ART9_CONDITION",
+    }
+)
+"""The values of ``mechanism`` (RULES.md §4.2): relied on when permitted, required when denied."""
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One pack's answer for one transfer (RULES.md §4.2)."""
+    """One pack's answer for one transfer in one role (RULES.md §4.2)."""
 
     decision: Verdict
     mechanism: str
@@ -24,6 +54,8 @@ class Decision:
     citations: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     review_required: bool = False
+    as_of: str = ""
+    """The day the pack was applied for (ISO date), as RULES.md §6.3 asks."""
 
     @property
     def is_permit(self) -> bool:
@@ -35,15 +67,16 @@ class Decision:
         return {
             "decision": self.decision,
             "mechanism": self.mechanism,
+            "obligations": list(self.obligations),
+            "rule_ids": list(self.rule_ids),
+            "citations": list(self.citations),
             "pack": self.pack,
             "pack_version": self.pack_version,
             "pack_digest": self.pack_digest,
             "role": self.role,
-            "obligations": list(self.obligations),
-            "rule_ids": list(self.rule_ids),
-            "citations": list(self.citations),
             "reasons": list(self.reasons),
             "review_required": self.review_required,
+            "as_of": self.as_of,
         }
 
     @classmethod
@@ -61,25 +94,5 @@ class Decision:
             citations=tuple(value.get("citations", ())),
             reasons=tuple(value.get("reasons", ())),
             review_required=bool(value.get("review_required", False)),
+            as_of=str(value.get("as_of", "")),
         )
-
-
-@dataclass
-class _Trace:
-    """Accumulates what fired while a pack is evaluated."""
-
-    rule_ids: list[str] = field(default_factory=list)
-    citations: list[str] = field(default_factory=list)
-    obligations: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-
-    def fire(self, rule_id: str, citation: str, reason: str = "") -> None:
-        self.rule_ids.append(rule_id)
-        self.citations.append(citation)
-        if reason:
-            self.reasons.append(reason)
-
-    def oblige(self, *codes: str) -> None:
-        for code in codes:
-            if code not in self.obligations:
-                self.obligations.append(code)

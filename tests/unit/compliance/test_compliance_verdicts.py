@@ -1,6 +1,8 @@
+from datetime import date
+
 import pytest
 
-from corridor.compliance import DecisionInvalid, Facts, evaluate, verify_signed_decision
+from corridor.compliance import DecisionInvalid, Facts, evaluate, load_packs, verify_signed_decision
 from corridor.compliance.verdicts import SignedDecision, sign_decision
 from corridor.crypto import SigningKeyPair
 
@@ -8,7 +10,7 @@ _REGULATOR = "did:web:regulator-a.test"
 
 
 def _signed(key: SigningKeyPair, transfer: str = "transfer-0001") -> SignedDecision:
-    decision = evaluate("HK", "import", Facts())
+    decision = evaluate(load_packs().get("HK"), Facts(), as_of=date(2026, 11, 28), role="import")
     return sign_decision(
         decision=decision,
         transfer=transfer,
