@@ -31,3 +31,21 @@ class WalletAlreadyLinked(RecordsError, Conflict):
     """The wallet DID is already linked to another patient of this hospital."""
 
     code = "wallet-already-linked"
+
+
+class InvalidDeidConfig(RecordsError, InvalidInput):
+    """A de-identification configuration is malformed; the message names the rule."""
+
+    code = "invalid-deid-config"
+
+
+class DeidProcessingFailed(RecordsError, InvalidInput):
+    """A rule could not be applied to this data (``processingErrors: raise``)."""
+
+    code = "deid-processing-failed"
+
+
+class UnknownProfile(RecordsError, InvalidInput):
+    """No destination profile has that name, or none is defined for the purpose and route."""
+
+    code = "unknown-deid-profile"

@@ -21,14 +21,10 @@ from corridor.records.service import (
     patient_bundle,
     search,
 )
+from corridor.state import from_state
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 _FHIR_JSON = "application/fhir+json"
-
-
-def _context(request: Request) -> RecordsContext:
-    context: RecordsContext = request.app.state.records
-    return context
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -36,7 +32,7 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-ContextDep = Annotated[RecordsContext, Depends(_context)]
+ContextDep = Annotated[RecordsContext, Depends(from_state("records"))]
 BodyDep = Annotated[bytes, Depends(_raw_body)]
 
 

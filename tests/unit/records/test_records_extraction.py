@@ -216,3 +216,128 @@ def test_never_includes_a_resource_outside_the_types_or_dates(
         )
     ]
     assert set(expected) <= {r["id"] for r in resources}
+
+
+# --- generated bundles, checked against an oracle that shares no code with extraction ---
+# One date element per generated resource type, written in every FHIR precision.
+_DATED = {
+    "Observation": "effectiveDateTime",
+    "Condition": "onsetDateTime",
+    "Procedure": "performedDateTime",
+    "Immunization": "occurrenceDateTime",
+    "MedicationRequest": "authoredOn",
+}
+_SUPPORT = ["Practitioner", "Organization", "Location", "Medication"]
+_OWNERS = ["us", "other", "dangling", "none"]
+
+
+def _fhir_date(draw: st.DrawFn) -> tuple[str, date, date] | None:
+    """A FHIR date/dateTime string and the first and last day it denotes (by hand)."""
+    if draw(st.booleans()) and draw(st.booleans()):
+        return None
+    day = draw(st.dates(min_value=date(2014, 1, 1), max_value=date(2018, 12, 31)))
+    precision = draw(st.sampled_from(["year", "month", "day", "time"]))
+    if precision == "year":
+        return f"{day.year}", date(day.year, 1, 1), date(day.year, 12, 31)
+    if precision == "month":
+        nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        last = date.fromordinal(nxt.toordinal() - 1)
+        return f"{day.year}-{day.month:02d}", date(day.year, day.month, 1), last
+    if precision == "day":
+        return day.isoformat(), day, day
+    # A time is read in its own offset: 23:30-11:00 on day D is day D, not D+1 in UTC.
+    zone = draw(st.sampled_from(["Z", "+14:00", "-11:00", "+08:00"]))
+    return f"{day.isoformat()}T23:30:00{zone}", day, day
+
+
+def _clinical(
+    draw: st.DrawFn, index: int, support_ids: list[str]
+) -> tuple[dict[str, Any], tuple[str, str, tuple[str, date, date] | None]]:
+    """One clinical resource of a generated bundle, and its facts for the oracle."""
+    kind = draw(st.sampled_from([*_DATED, "Encounter"]))
+    resource: dict[str, Any] = {"resourceType": kind, "id": f"c{index}"}
+    owner = draw(st.sampled_from(_OWNERS))
+    if owner != "none":
+        target = {"us": "urn:uuid:p1", "other": "Patient/p2", "dangling": "urn:uuid:x"}[owner]
+        resource["subject"] = {"reference": target}
+    when = _fhir_date(draw)
+    if when is not None and kind in _DATED:
+        resource[_DATED[kind]] = when[0]
+    elif when is not None:
+        resource["period"] = {"start": when[0]}
+    refs = draw(st.lists(st.sampled_from([*support_ids, "c0", "c1"]), max_size=3))
+    resource["note"] = [{"authorReference": {"reference": f"urn:uuid:{ref}"}} for ref in refs]
+    return resource, (kind, owner, when)
+
+
+def _scope(draw: st.DrawFn) -> ConsentScope:
+    types = draw(st.frozensets(st.sampled_from([*_DATED, "Encounter"]), min_size=1))
+    days = st.dates(min_value=date(2014, 1, 1), max_value=date(2018, 12, 31))
+    bounds = draw(st.one_of(st.none(), st.tuples(days, days)))
+    if bounds is None:
+        return ConsentScope(types)
+    lower, upper = sorted(bounds)
+    return ConsentScope(
+        types, draw(st.sampled_from([lower, None])), draw(st.sampled_from([upper, None]))
+    )
+
+
+def _expected(
+    scope: ConsentScope,
+    facts: dict[str, tuple[str, str, tuple[str, date, date] | None]],
+    by_id: dict[str, dict[str, Any]],
+) -> set[str]:
+    """By hand: the patient, what the scope covers, and supporting resources it reaches."""
+    lower, upper = scope.data_from, scope.data_to
+    consented = set()
+    for ident, (kind, owner, when) in facts.items():
+        if kind not in scope.resource_types or owner in {"other", "dangling"}:
+            continue
+        if when is None:
+            if lower is None and upper is None:
+                consented.add(ident)
+        elif (lower is None or when[1] >= lower) and (upper is None or when[2] <= upper):
+            consented.add(ident)
+    expected = {"p1", *consented}
+    pending = list(consented)
+    while pending:
+        for ref in json.dumps(by_id[pending.pop()]).split('"urn:uuid:')[1:]:
+            target = ref.split('"', 1)[0]
+            if target.startswith("s") and target in by_id and target not in expected:
+                expected.add(target)
+                pending.append(target)
+    return expected
+
+
+@st.composite
+def _generated_case(draw: st.DrawFn) -> tuple[dict[str, Any], ConsentScope, set[str]]:
+    """A patient bundle, a scope, and the ids the scope must yield (computed by hand)."""
+    supports = [
+        {"resourceType": kind, "id": f"s{i}"}
+        for i, kind in enumerate(draw(st.lists(st.sampled_from(_SUPPORT), max_size=4)))
+    ]
+    support_ids = [s["id"] for s in supports]
+    # Supporting resources may reference each other (a Location's managing Organization).
+    for support in supports:
+        pick = draw(st.sampled_from([None, *support_ids]))
+        if pick is not None:
+            support["managingOrganization"] = {"reference": f"urn:uuid:{pick}"}
+    drawn = [_clinical(draw, i, support_ids) for i in range(draw(st.integers(0, 8)))]
+    clinical = [resource for resource, _ in drawn]
+    facts = {resource["id"]: fact for resource, fact in drawn}
+    scope = _scope(draw)
+    by_id = {r["id"]: r for r in (*supports, *clinical)}
+    return collection(PATIENT, *supports, *clinical), scope, _expected(scope, facts, by_id)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_generated_case())
+def test_extraction_is_exactly_the_consented_scope_on_generated_bundles(
+    case: tuple[dict[str, Any], ConsentScope, set[str]],
+) -> None:
+    bundle, scope, expected = case
+    before = json.dumps(bundle, sort_keys=True)
+    extraction = extract_consented(bundle, scope)
+    assert ids(extraction.bundle) == expected
+    assert {item.id for item in extraction.included} == expected
+    assert json.dumps(bundle, sort_keys=True) == before  # the input is never changed
