@@ -1,0 +1,132 @@
+"""``corridor privacy``: run joint computations against running nodes; compute Shapley values."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import numpy as np
+import typer
+
+from corridor.errors import CorridorError
+from corridor.privacy import (
+    EXACT_LIMIT,
+    HttpPrivacyClient,
+    exact_shapley,
+    parse_utilities,
+    sampled_shapley,
+    utility_range,
+)
+
+app = typer.Typer(
+    name="privacy",
+    help="Measurable privacy computing: joint jobs across hospitals and Shapley values.",
+    no_args_is_help=True,
+)
+
+
+def _fail(reason: str) -> typer.Exit:
+    print(f"error: {reason}", file=sys.stderr)
+    return typer.Exit(code=1)
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise _fail(f"{file} is not JSON: {exc}") from exc
+
+
+@app.command("run")
+def run(
+    spec: Annotated[Path, typer.Argument(help="a job spec (JSON; see docs/privacy.md)")],
+    datacenter: Annotated[
+        str, typer.Option(help="base URL of the data center that coordinates the job")
+    ] = "http://127.0.0.1:8003",
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the whole job")] = 600.0,
+) -> None:
+    """Submit SPEC, wait for every acceptance, run it and print the released result as JSON."""
+    document = _read_json(spec)
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            api = HttpPrivacyClient(client, datacenter)
+            created = api.create(document)
+            finished = api.run(str(created["job"]))
+    except CorridorError as exc:
+        raise _fail(exc.diagnostics()) from exc
+    print(json.dumps(finished, indent=2, sort_keys=True))
+
+
+@app.command("shapley")
+def shapley(
+    utilities: Annotated[
+        Path,
+        typer.Option(
+            "--utilities",
+            help="JSON object: coalition (ids sorted, joined by '+'; '' = empty) -> utility",
+        ),
+    ],
+    samples: Annotated[
+        int | None,
+        typer.Option(help=f"permutations to sample; required beyond {EXACT_LIMIT} participants"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the permutation sampler")] = 0,
+    confidence: Annotated[float, typer.Option(help="confidence of the stated bound")] = 0.95,
+) -> None:
+    """Print each participant's Shapley value as JSON (exact up to 8 participants)."""
+    table = _read_json(utilities)
+    if not isinstance(table, dict):
+        raise _fail("the utilities file must hold a JSON object")
+    try:
+        players, values = parse_utilities(table)
+    except CorridorError as exc:
+        raise _fail(exc.diagnostics()) from exc
+    if len(players) <= EXACT_LIMIT:
+        exact = exact_shapley(players, values)
+        print(json.dumps({p: float(v) for p, v in exact.items()}, indent=2))
+        return
+    if samples is None:
+        raise _fail(
+            f"{len(players)} participants: exact values stop at {EXACT_LIMIT}; give --samples N"
+        )
+    estimate = sampled_shapley(
+        players,
+        lambda coalition: float(values[coalition]),
+        samples=samples,
+        rng=np.random.default_rng(seed),
+        marginal_width=utility_range(values),
+        confidence=confidence,
+    )
+    print(
+        json.dumps(
+            {
+                "values": estimate.values,
+                "samples": estimate.samples,
+                "error_bound": estimate.error_bound,
+                "confidence": estimate.confidence,
+            },
+            indent=2,
+        )
+    )
+
+
+@app.command("budget")
+def budget(
+    dataset: Annotated[str, typer.Option(help="the dataset the budget protects")],
+    consumer: Annotated[str, typer.Option(help="who receives the released figures")],
+    datacenter: Annotated[str, typer.Option(help="base URL of the data center")] = (
+        "http://127.0.0.1:8003"
+    ),
+) -> None:
+    """Print what CONSUMER has spent and has left of DATASET's privacy budget."""
+    try:
+        with httpx.Client(timeout=30.0) as client:
+            status = HttpPrivacyClient(client, datacenter).budget(dataset, consumer)
+    except CorridorError as exc:
+        raise _fail(exc.diagnostics()) from exc
+    print(json.dumps(status, indent=2, sort_keys=True))
