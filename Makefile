@@ -10,8 +10,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PGDIR ?= /tmp/corridor-pg-$(shell id -u)
 PGPORT ?= 55432
+# Two workers, one test file each at a time: module fixtures (a live corridor) stay whole.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: demo test check lint types imports pytest postgres postgres-stop clean
+.PHONY: demo test check lint types imports pytest postgres postgres-stop browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/corridor demo $(DEMO_ARGS)
 
 ## Set up, start a throwaway PostgreSQL, and run lint, types, import contracts and all tests.
-test: $(STAMP) postgres
+test: $(STAMP) postgres browser
 	$(MAKE) --no-print-directory check CORRIDOR_TEST_POSTGRES_URL=postgresql+psycopg://corridor@127.0.0.1:$(PGPORT)/corridor
 
 check: lint types imports pytest
@@ -41,6 +43,10 @@ imports:
 
 pytest:
 	CORRIDOR_TEST_POSTGRES_URL=$(CORRIDOR_TEST_POSTGRES_URL) scripts/run-pytest $(PYTEST_ARGS)
+
+## Debian's Chromium, a CJK font and axe-core for the browser tests (docs/web.md).
+browser:
+	scripts/browser-setup
 
 postgres:
 	scripts/throwaway-postgres start $(PGDIR) $(PGPORT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -23,6 +23,11 @@ from corridor.errors import ConfigurationError
 from corridor.types import Environment, PartyKind
 
 _LOCAL_PASSPHRASE = "corridor-local-only"  # noqa: S105  # refused outside local and test
+
+
+# OWASP Password Storage Cheat Sheet: Argon2id with at least 19 MiB of memory.
+_OWASP_ARGON2_MEMORY_KIB = 19456
+_DID_KEY_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}$"
 
 
 class InsecureSettingWarning(UserWarning):
@@ -38,6 +43,18 @@ class Peer(BaseModel):
     kind: PartyKind
     url: str = Field(pattern=r"^https?://")
     jurisdiction: str = Field(default="", max_length=8)
+    display_name: str = Field(default="", max_length=200)
+    """How people see the peer named in pages (the portal's hospital directory)."""
+
+
+class LicensedInstitution(BaseModel):
+    """An institution a regulator licenses: it issues ``credential`` to ``did`` on request."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    did: str = Field(pattern=r"^did:web:[A-Za-z0-9.%:_-]+$")
+    credential: Literal["LicensedHealthcareProvider", "AccreditedDataCenter"]
+    name: str = Field(default="", max_length=200)
 
 
 class ExportProfile(BaseModel):
@@ -76,7 +93,20 @@ class Settings(BaseSettings):
     enclave_backend: Literal["simulated"] = "simulated"
     ledger_origin: str = "corridor.example/log"
     ledger_batch_size: int = Field(default=256, ge=1, le=10_000)
+    ledger_witness_quorum: int | None = Field(default=None, ge=0)
+    ledger_log_vkey: str = ""
+    monitor_interval_seconds: float = Field(default=0.0, ge=0)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Identity (docs/identity.md): keys, DID resolution, signed requests, credentials.
+    key_store: Literal["file", "database"] = "file"
+    key_kdf_memory_kib: int = Field(default=19456, ge=1024, le=4 * 1024 * 1024)
+    operators: list[Annotated[str, Field(pattern=_DID_KEY_PATTERN)]] = Field(default_factory=list)
+    did_hosts: dict[str, str] = Field(default_factory=dict)
+    did_cache_seconds: float = Field(default=300.0, ge=0)
+    request_window_seconds: float = Field(default=300.0, ge=5, le=3600)
+    credential_cache_seconds: float = Field(default=60.0, ge=0)
+    credential_validity_days: int = Field(default=365, ge=1, le=3650)
+    licensed_institutions: list[LicensedInstitution] = Field(default_factory=list)
     export: ExportProfile = Field(default_factory=ExportProfile)
 
     @classmethod
@@ -97,6 +127,8 @@ class Settings(BaseSettings):
         unsafe: list[str] = []
         if self.key_passphrase.get_secret_value() == _LOCAL_PASSPHRASE:
             unsafe.append("key_passphrase is the built-in local passphrase")
+        if self.key_kdf_memory_kib < _OWASP_ARGON2_MEMORY_KIB:
+            unsafe.append("key_kdf_memory_kib is below the OWASP Argon2id minimum (19456)")
         if self.enclave_backend == "simulated" and self.party == "datacenter":
             unsafe.append("enclave_backend 'simulated' offers no hardware isolation")
         if self.environment == "production" and unsafe:

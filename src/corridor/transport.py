@@ -99,12 +99,19 @@ def raise_for_problem(response: httpx.Response) -> None:
 
 
 def build_http_client(
-    *, timeout_seconds: float, transport: httpx.BaseTransport | None = None
+    *,
+    timeout_seconds: float,
+    transport: httpx.BaseTransport | None = None,
+    auth: httpx.Auth | None = None,
 ) -> httpx.Client:
-    """The one HTTP client of a node; ``transport`` lets tests route to in-process apps."""
+    """The one HTTP client of a node; ``transport`` lets tests route to in-process apps.
+
+    ``auth`` signs every request (the node's RFC 9421 request signer).
+    """
     return httpx.Client(
         timeout=timeout_seconds,
         transport=transport,
+        auth=auth,
         headers={"user-agent": "corridor/0.1"},
         follow_redirects=False,
     )

@@ -20,10 +20,12 @@ def asgi_router() -> Iterator[ASGIRouter]:
 def close_apps() -> Iterator[Callable[[Any], None]]:
     apps: list[Any] = []
     yield apps.append
-    for app in apps:
-        node = getattr(app.state, "node", None)
-        if node is not None:
-            node.close()
+    nodes = [app.state.node for app in apps if getattr(app.state, "node", None) is not None]
+    # Every worker first (the collector calls the regulators' witnesses), then resources.
+    for node in nodes:
+        node.stop_workers()
+    for node in nodes:
+        node.close()
 
 
 @pytest.fixture

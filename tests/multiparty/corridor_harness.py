@@ -23,7 +23,7 @@ from corridor.config import Settings
 from corridor.consent import ConsentScope, ConsentTerms, sign_consent
 from corridor.crypto import SigningKeyPair, did_key_from_public
 from corridor.enclave.simulated import InsecureEnclaveWarning
-from corridor.identity import did_web_for_url
+from corridor.identity import RequestSigner, SignerByOrigin, did_key_url, did_web_for_url
 from corridor.ledger import HttpLedgerClient
 from corridor.transfers import (
     HttpCenterClient,
@@ -85,14 +85,29 @@ _KINDS = {
     "hospital-b": ("hospital", "HK"),
     "portal": ("portal", "CN"),
 }
+# Regulators know each other (trusted credential issuers); hospitals and the data center
+# know the portal (it submits requests and appends consent evidence).
 _PEERS = {
-    "regulator-a": ("datacenter",),
-    "regulator-b": ("datacenter",),
-    "datacenter": ("regulator-a", "regulator-b", "hospital-a", "hospital-b"),
-    "hospital-a": ("regulator-a", "regulator-b", "datacenter", "hospital-b"),
-    "hospital-b": ("datacenter", "hospital-a"),
+    "regulator-a": ("datacenter", "regulator-b"),
+    "regulator-b": ("datacenter", "regulator-a"),
+    "datacenter": ("regulator-a", "regulator-b", "hospital-a", "hospital-b", "portal"),
+    "hospital-a": ("regulator-a", "regulator-b", "datacenter", "hospital-b", "portal"),
+    "hospital-b": ("regulator-b", "datacenter", "hospital-a", "portal"),
     "portal": ("hospital-a", "hospital-b", "datacenter"),
 }
+# What each regulator licenses (docs/identity.md): it issues these on request.
+LICENCES = {
+    "regulator-a": (
+        ("hospital-a", "LicensedHealthcareProvider"),
+        ("datacenter", "AccreditedDataCenter"),
+    ),
+    "regulator-b": (
+        ("hospital-b", "LicensedHealthcareProvider"),
+        ("datacenter", "AccreditedDataCenter"),
+    ),
+}
+# Each party's operator key (the people who drive it); generated once per test session.
+OPERATORS = {name: SigningKeyPair.generate() for name in _KINDS}
 GBA_EXPORT = {
     "mechanism": "gba_sc",
     "contract_ref": "GBA-SC-TEST-1",
@@ -105,6 +120,17 @@ CARE_TYPES = frozenset({"Condition", "Observation", "Immunization", "DocumentRef
 
 def settings_for(name: str, tmp_path: Path, database_url: str, **extra: Any) -> Settings:
     kind, jurisdiction = _KINDS[name]
+    licensed = [
+        {"did": did_web_for_url(URLS[holder]), "credential": credential, "name": holder}
+        for holder, credential in LICENCES.get(name, ())
+    ]
+    extra = {
+        # Argon2id at 1 MiB keeps test start-up fast; settings refuse this in production.
+        "key_kdf_memory_kib": 1024,
+        "operators": [did_key_from_public(OPERATORS[name].public)],
+        "licensed_institutions": licensed,
+        **extra,
+    }
     return Settings(
         environment="test",
         party=kind,
@@ -154,6 +180,19 @@ class Corridor:
 
     def did(self, name: str) -> str:
         return did_web_for_url(URLS[name])
+
+    @property
+    def patient_http(self) -> httpx.Client:
+        """A client signed with the patient's wallet key (he calls the portal himself)."""
+        return httpx.Client(
+            transport=self.http._transport,
+            timeout=60,
+            auth=RequestSigner(
+                self.wallet,
+                kid=did_key_url(did_key_from_public(self.wallet.public)),
+                clock=self.clock,
+            ),
+        )
 
     def enrol(self, bundle: bytes) -> str:
         """Import the patient at hospital A and link his wallet key."""
@@ -238,8 +277,20 @@ def build_corridor(
         close(app)
         asgi_router.mount(URLS[name], app)
         apps[name] = app
-    http = httpx.Client(transport=asgi_router, timeout=60)
+    http = httpx.Client(transport=asgi_router, timeout=60, auth=operator_signer(clock))
     return Corridor(apps=apps, http=http, clock=clock, tmp_path=tmp_path)
+
+
+def operator_signer(clock: FixedClock) -> SignerByOrigin:
+    """Signs each request with the operator key of the party it goes to."""
+    return SignerByOrigin(
+        {
+            URLS[name]: RequestSigner(
+                key, kid=did_key_url(did_key_from_public(key.public)), clock=clock
+            )
+            for name, key in OPERATORS.items()
+        }
+    )
 
 
 def patient_identifiers(bundle: bytes) -> list[str]:

@@ -18,6 +18,7 @@ from corridor_harness import (  # type: ignore[import-not-found]
 
 from corridor.consent import SignedConsent, sign_revocation, verify_signed_consent
 from corridor.crypto import b64url_encode, canonical_json
+from corridor.enclave import PinnedReferenceValues
 from corridor.errors import Conflict, InvalidInput, PolicyDenied, VerificationFailed
 from corridor.ledger import TrustPolicy, verify_receipt
 from corridor.storage.unit_of_work import UnitOfWork
@@ -58,8 +59,12 @@ def test_moves_a_record_from_hospital_a_to_hospital_b_with_evidence_for_every_st
     entries = corridor.entry_types(transfer)
     assert entries == [*FIVE_STEPS, "record.accessed"]
     bundle = view["bundle"]
+    assert bundle["type"] == "document"  # an IPS summary: Composition first (docs/records.md)
+    assert bundle["entry"][0]["resource"]["resourceType"] == "Composition"
     types = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert types <= {
+        "Composition",
+        "Device",
         "Patient",
         "Condition",
         "Observation",
@@ -254,7 +259,9 @@ def test_unverifiable_enclave_evidence_is_refused_with_evidence_of_the_refusal(
     corridor.hospital_a.upload(transfer)
     app = corridor.apps["datacenter"]
     center = app.state.center
-    broker = dataclasses.replace(center.broker, reference_values=frozenset({"00" * 48}))
+    broker = dataclasses.replace(
+        center.broker, reference_values=PinnedReferenceValues(frozenset({"00" * 48}))
+    )
     app.state.center = dataclasses.replace(center, broker=broker)
     with pytest.raises(PolicyDenied) as refused:
         corridor.center.process(transfer)

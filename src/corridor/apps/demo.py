@@ -7,7 +7,6 @@ reports. Everything the demo does goes over HTTP to the parties, as a deployment
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,12 +17,19 @@ from typing import Any
 import httpx
 
 from corridor.apps.evidence import EvidenceCheck, collect_evidence
-from corridor.apps.launcher import PartySpec, RunningParty
+from corridor.apps.launcher import PartySpec, RunningParty, demo_passphrase, operator_wallet
 from corridor.clock import SystemClock
 from corridor.consent import ConsentScope, ConsentTerms, sign_consent
 from corridor.crypto import SigningKeyPair, did_key_from_public
 from corridor.errors import CorridorError, Unavailable
-from corridor.identity import did_web_for_url
+from corridor.identity import (
+    RequestSigner,
+    SignerByOrigin,
+    did_key_url,
+    did_web_for_url,
+    load_or_create_wallet,
+    open_wallet,
+)
 from corridor.transfers import (
     HttpCenterClient,
     HttpHospitalClient,
@@ -33,21 +39,45 @@ from corridor.transfers import (
 from corridor.transport import raise_for_problem
 
 DEMO_PARTIES: tuple[PartySpec, ...] = (
-    PartySpec("regulator-a", "regulator", "CN", "Regulator A (Mainland)", ("datacenter",)),
-    PartySpec("regulator-b", "regulator", "HK", "Regulator B (Hong Kong)", ("datacenter",)),
+    # Each regulator licenses its side's hospital and the joint data center; regulators
+    # know each other as trusted credential issuers (docs/identity.md).
+    PartySpec(
+        "regulator-a",
+        "regulator",
+        "CN",
+        "Regulator A (Mainland)",
+        ("datacenter", "regulator-b"),
+        extra={"monitor_interval_seconds": 2.0},  # the chain monitor polls (docs/compliance.md)
+        licenses=(
+            ("hospital-a", "LicensedHealthcareProvider"),
+            ("datacenter", "AccreditedDataCenter"),
+        ),
+    ),
+    PartySpec(
+        "regulator-b",
+        "regulator",
+        "HK",
+        "Regulator B (Hong Kong)",
+        ("datacenter", "regulator-a"),
+        extra={"monitor_interval_seconds": 2.0},  # the chain monitor polls (docs/compliance.md)
+        licenses=(
+            ("hospital-b", "LicensedHealthcareProvider"),
+            ("datacenter", "AccreditedDataCenter"),
+        ),
+    ),
     PartySpec(
         "datacenter",
         "datacenter",
         "JOINT",
         "Trusted joint data center",
-        ("regulator-a", "regulator-b", "hospital-a", "hospital-b"),
+        ("regulator-a", "regulator-b", "hospital-a", "hospital-b", "portal"),
     ),
     PartySpec(
         "hospital-a",
         "hospital",
         "CN",
         "Hospital A (Shenzhen)",
-        ("regulator-a", "regulator-b", "datacenter", "hospital-b"),
+        ("regulator-a", "regulator-b", "datacenter", "hospital-b", "portal"),
         extra={
             "export": {
                 "mechanism": "gba_sc",
@@ -59,7 +89,11 @@ DEMO_PARTIES: tuple[PartySpec, ...] = (
         },
     ),
     PartySpec(
-        "hospital-b", "hospital", "HK", "Hospital B (Hong Kong)", ("datacenter", "hospital-a")
+        "hospital-b",
+        "hospital",
+        "HK",
+        "Hospital B (Hong Kong)",
+        ("regulator-b", "datacenter", "hospital-a", "portal"),
     ),
     PartySpec(
         "portal", "portal", "CN", "Patient portal", ("hospital-a", "hospital-b", "datacenter")
@@ -96,6 +130,8 @@ class DemoOutcome:
     """Where the demo left its artefacts and what it proved."""
 
     transfer: str = ""
+    patient_id: str = ""
+    """The demo patient's number at hospital A (the desk links keys to it)."""
     checks: list[EvidenceCheck] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
     evidence_dir: Path = Path()
@@ -111,6 +147,7 @@ STEP_NAMES = {
     4: "step 4 (processing in the enclave)",
     5: "step 5 (display at hospital B)",
     6: "proof verification",
+    7: "privacy computing",  # corridor demo --privacy (apps/privacy_demo.py)
 }
 
 
@@ -132,17 +169,28 @@ def _step(number: int, party: str) -> Iterator[None]:
 
 
 def _new_wallet(workdir: Path, passphrase: bytes) -> SigningKeyPair:
-    """The patient's key, on his device (here a folder of the work directory), encrypted."""
-    folder = workdir / "patient"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "wallet.pem"
-    if path.exists():
-        return SigningKeyPair.from_encrypted_pem(path.read_bytes(), passphrase)
-    key = SigningKeyPair.generate()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key.to_encrypted_pem(passphrase))
-    return key
+    """The patient's wallet (``corridor wallet`` format) on his device: a work-dir folder."""
+    return load_or_create_wallet(workdir / "patient" / "wallet.json", passphrase)
+
+
+def _sign_as_people(
+    client: httpx.Client, parties: dict[str, RunningParty], workdir: Path, wallet: SigningKeyPair
+) -> None:
+    """The demo drives each party as its operator and the portal as the patient himself.
+
+    Each request is signed (RFC 9421) with the key of the person who would make it:
+    the operator key of the party it goes to, or the patient's wallet key at the portal.
+    """
+    clock = SystemClock()
+    passphrase = demo_passphrase(workdir).encode()
+    signers = {}
+    for name, party in parties.items():
+        key = (
+            wallet if name == "portal" else open_wallet(operator_wallet(workdir, name), passphrase)
+        )
+        kid = did_key_url(did_key_from_public(key.public))
+        signers[party.url] = RequestSigner(key, kid=kid, clock=clock)
+    client.auth = SignerByOrigin(signers)
 
 
 def _post(client: httpx.Client, url: str, **kwargs: Any) -> Any:
@@ -308,7 +356,9 @@ def run_transfer(
     flow = _Flow(client, {name: party.url for name, party in parties.items()}, report)
     outcome = DemoOutcome(urls=flow.url, evidence_dir=workdir / "evidence")
     wallet = _new_wallet(workdir, passphrase)
+    _sign_as_people(client, parties, workdir, wallet)
     patient_id = flow.enrol(patient_file, wallet)
+    outcome.patient_id = patient_id
     flow.request(wallet, patient_id, outcome.evidence_dir)
     flow.file_and_upload()
     flow.process_and_display()

@@ -2,7 +2,9 @@
 
 For every entry of the transfer the log holds, fetch a receipt (entry, inclusion proof,
 checkpoint), write it to the evidence folder, and verify it with nothing but the trust
-file: the log's verifier key and origin, and the witnesses' keys and quorum.
+file: the log's verifier key and origin, and the witnesses' keys and quorum. Receipts are
+fetched once the entries are final (cosigned by the witness quorum), so each one verifies
+with the quorum the trust file names.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import httpx
 from corridor.errors import Unavailable
 from corridor.ledger import HttpLedgerClient, TrustPolicy, verify_receipt
 from corridor.transport import raise_for_problem
+
+_FINALITY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,21 @@ def collect_evidence(
 ) -> list[EvidenceCheck]:
     """Write ``trust.json`` and one receipt per entry; verify each receipt offline."""
     log = HttpLedgerClient(client, log_url)
-    trust = fetch_trust(client, log_url)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "trust.json").write_text(json.dumps(trust.to_json(), indent=2) + "\n")
     receipts = folder / "receipts"
     receipts.mkdir(exist_ok=True)
-    checks: list[EvidenceCheck] = []
-    for index, entry in log.entries_for_transfer(transfer):
-        text = log.receipt(index)
+    entries = log.entries_for_transfer(transfer)
+    # A receipt exists once both regulators' witnesses cosigned a checkpoint covering the
+    # entry (docs/ledger.md); receipt() waits for that finality.
+    paths = []
+    for index, entry in entries:
         path = receipts / f"{index:06d}-{entry.statement.type}.txt"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(log.receipt(index, wait_seconds=_FINALITY_SECONDS), encoding="utf-8")
+        paths.append(path)
+    trust = fetch_trust(client, log_url)
+    (folder / "trust.json").write_text(json.dumps(trust.to_json(), indent=2) + "\n")
+    checks: list[EvidenceCheck] = []
+    for (index, entry), path in zip(entries, paths, strict=True):
         verified = verify_receipt(path.read_text(encoding="utf-8"), trust)
         checks.append(
             EvidenceCheck(

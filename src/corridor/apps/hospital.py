@@ -10,8 +10,13 @@ from corridor.apps.node import build_node
 from corridor.clock import Clock
 from corridor.compliance import HttpComplianceClient
 from corridor.config import Settings
+from corridor.enclave import DepositKeyContext
+from corridor.enclave.client import HttpOfferClient
 from corridor.identity import did_web_for_url
+from corridor.identity.gate import allow
 from corridor.ledger import HttpLedgerClient
+from corridor.privacy.hosting import build_participant
+from corridor.privacy.routes import hospital_router as privacy_hospital_router
 from corridor.records import RecordsContext
 from corridor.records.routes import router as records_router
 from corridor.transfers import HospitalContext, RecipientContext, SenderContext
@@ -19,6 +24,7 @@ from corridor.transfers.assessment import SenderProfile
 from corridor.transfers.client import HttpCenterClient
 from corridor.transfers.routes import hospital_router
 from corridor.vault import HttpVaultClient
+from corridor.web import RemoteLog
 
 
 def create_app(
@@ -61,6 +67,16 @@ def create_app(
         },
         contract_ref=export.contract_ref,
         timezone=export.timezone,
+        # Deposits are sealed to the enclave both regulators approved (docs/enclave.md).
+        deposit_keys=DepositKeyContext(
+            center=HttpOfferClient(node.http, center_url),
+            resolver=node.resolver,
+            regulators=frozenset(
+                did_web_for_url(peer.url) for peer in settings.peers_of_kind("regulator")
+            ),
+            trust_folder=settings.state_dir / "trust",
+            clock=node.clock,
+        ),
     )
     recipient = RecipientContext(
         database=node.database,
@@ -77,6 +93,23 @@ def create_app(
     app = create_base_app(node, title=f"Corridor hospital ({settings.name})")
     app.state.records = records
     app.state.hospital = HospitalContext(did=node.did, sender=sender, recipient=recipient)
-    app.include_router(records_router)
+    # The FHIR store serves patient data in the clear: the hospital's own staff only.
+    app.include_router(records_router, dependencies=[allow(operator=True)])
     app.include_router(hospital_router)
+    # Privacy jobs coordinated by the data center (docs/privacy.md).
+    app.state.privacy = build_participant(
+        database=node.database,
+        records=records,
+        recorder=recorder,
+        resolver=node.resolver,
+        clock=node.clock,
+        did=node.did,
+        kid=node.kid,
+        signing=node.signing,
+        trust_folder=settings.state_dir / "trust",
+        coordinator=did_web_for_url(center_url),
+    )
+    app.include_router(privacy_hospital_router)
+    # Pages for the people of this party (docs/web.md).
+    node.install_pages(app, RemoteLog(ledger))
     return app

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from corridor.errors import Unavailable
+from corridor.identity import did_web_for_url, load_or_create_wallet, wallet_info
 
 _STARTUP_SECONDS = 90.0
 
@@ -34,6 +35,8 @@ class PartySpec:
     display_name: str
     peers: tuple[str, ...]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    licenses: tuple[tuple[str, str], ...] = ()
+    """For a regulator: ``(party name, credential type)`` it issues on request."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
@@ -88,8 +93,13 @@ def settings_toml(values: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_configs(workdir: Path, specs: tuple[PartySpec, ...]) -> dict[str, tuple[str, Path]]:
-    """Write each party's settings file; returns name -> (url, path)."""
+def write_configs(
+    workdir: Path, specs: tuple[PartySpec, ...], operators: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, Path]]:
+    """Write each party's settings file; returns name -> (url, path).
+
+    ``operators`` maps a party name to the ``did:key`` of the person who drives it.
+    """
     urls = {spec.name: f"http://127.0.0.1:{free_port()}" for spec in specs}
     by_name = {spec.name: spec for spec in specs}
     written: dict[str, tuple[str, Path]] = {}
@@ -105,12 +115,18 @@ def write_configs(workdir: Path, specs: tuple[PartySpec, ...]) -> dict[str, tupl
             "public_url": urls[spec.name],
             "state_dir": str(state),
             **spec.extra,
+            "operators": [operators[spec.name]] if operators and spec.name in operators else [],
+            "licensed_institutions": [
+                {"did": did_web_for_url(urls[holder]), "credential": credential, "name": holder}
+                for holder, credential in spec.licenses
+            ],
             "peers": [
                 {
                     "name": peer,
                     "kind": by_name[peer].kind,
                     "url": urls[peer],
                     "jurisdiction": by_name[peer].jurisdiction,
+                    "display_name": by_name[peer].display_name,
                 }
                 for peer in spec.peers
             ],
@@ -130,6 +146,26 @@ def demo_passphrase(workdir: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+def operator_wallet(workdir: Path, name: str) -> Path:
+    """Where the demo keeps the operator key of party ``name`` (an encrypted wallet file)."""
+    return workdir / "operators" / f"{name}.json"
+
+
+def ensure_operators(workdir: Path, specs: tuple[PartySpec, ...]) -> dict[str, str]:
+    """Create (once) an operator key per party, sealed under the corridor's passphrase.
+
+    The demo acts as every party's operator: each party accepts only its own operator's
+    signed requests on its staff endpoints (docs/identity.md).
+    """
+    passphrase = demo_passphrase(workdir).encode()
+    dids = {}
+    for spec in specs:
+        path = operator_wallet(workdir, spec.name)
+        load_or_create_wallet(path, passphrase)
+        dids[spec.name] = wallet_info(path).did
+    return dids
 
 
 def _wait_healthy(party: RunningParty, deadline: float) -> None:
@@ -153,7 +189,7 @@ def _wait_healthy(party: RunningParty, deadline: float) -> None:
 @contextmanager
 def run_parties(workdir: Path, specs: tuple[PartySpec, ...]) -> Iterator[dict[str, RunningParty]]:
     """Start every party as ``python -m corridor serve``; stop them all on exit."""
-    configs = write_configs(workdir, specs)
+    configs = write_configs(workdir, specs, ensure_operators(workdir, specs))
     env = dict(os.environ)
     env["CORRIDOR_KEY_PASSPHRASE"] = demo_passphrase(workdir)
     running: dict[str, RunningParty] = {}

@@ -13,6 +13,7 @@ from corridor.identity import did_web_for_url
 from corridor.ledger import HttpLedgerClient
 from corridor.transfers import HttpHospitalClient, PortalContext
 from corridor.transfers.routes import portal_router
+from corridor.web import RemoteLog
 
 
 def create_app(
@@ -33,4 +34,6 @@ def create_app(
         hospitals=hospitals,
     )
     app.include_router(portal_router)
+    # Pages for the people of this party (docs/web.md).
+    node.install_pages(app, RemoteLog(ledger))
     return app

@@ -9,7 +9,20 @@ import sys
 
 import typer
 
-from corridor.cli import attest, consent, demo, ledger, serve
+from corridor.cli import (
+    attest,
+    compliance,
+    consent,
+    deid,
+    demo,
+    identity,
+    ledger,
+    privacy,
+    records,
+    serve,
+    wallet,
+    web,
+)
 from corridor.errors import CorridorError
 
 app = typer.Typer(
@@ -24,6 +37,13 @@ app.command("demo")(demo.demo)
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(consent.app, name="consent")
 app.add_typer(attest.app, name="attest")
+app.add_typer(identity.app, name="identity")
+app.add_typer(wallet.app, name="wallet")
+app.add_typer(compliance.app, name="compliance")
+app.add_typer(privacy.app, name="privacy")
+app.add_typer(web.app, name="web")
+app.add_typer(deid.app, name="deid")
+app.add_typer(records.app, name="records")
 
 
 def main() -> None:

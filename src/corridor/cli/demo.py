@@ -14,7 +14,9 @@ import typer
 from rich.console import Console
 
 from corridor.apps.demo import DEMO_PARTIES, STEP_NAMES, StepReport, load_patient, run_transfer
+from corridor.apps.demo_pages import SignInLink, demo_sign_in_links
 from corridor.apps.launcher import demo_passphrase, run_parties
+from corridor.apps.privacy_demo import run_privacy
 from corridor.errors import CorridorError
 
 
@@ -35,10 +37,22 @@ def _print_step(console: Console, step: StepReport) -> None:
         console.print(f"    verified: {step.verified}")
 
 
-def _serve_forever(console: Console, urls: dict[str, str]) -> None:
+def _serve_forever(
+    console: Console, urls: dict[str, str], links: list[SignInLink], patient_id: str
+) -> None:
     for name, url in urls.items():
         console.print(f"  {name:14} {url}")
     console.print(f"  {'log (tiles)':14} {urls['datacenter']}/api/ledger/tlog/")
+    # docs/web.md: each link signs its holder in to that party's pages (24 h, 20 uses).
+    console.print("[bold]pages[/bold] (open each link in a browser to sign in):")
+    for item in links:
+        console.print(f"  {item.party:14} {item.role:10} {item.who}", soft_wrap=True)
+        console.print(f"  {'':14} {item.link}", soft_wrap=True)
+    console.print(
+        f"  to request a transfer yourself: open {urls['portal']}, sign in with a key on "
+        f"your device, then at hospital-a's desk link that key to patient {patient_id}",
+        soft_wrap=True,
+    )
     console.print("parties are running; press Ctrl-C to stop")
     while True:
         time.sleep(3600)
@@ -53,6 +67,9 @@ def demo(
     ] = None,
     serve: Annotated[
         bool, typer.Option("--serve", help="keep the parties running and print their URLs")
+    ] = False,
+    privacy: Annotated[
+        bool, typer.Option("--privacy", help="also run joint privacy jobs (docs/privacy.md)")
     ] = False,
 ) -> None:
     """Start all parties and move one patient's record from hospital A to hospital B."""
@@ -83,8 +100,17 @@ def demo(
                 f"{len(outcome.checks)} evidence entries, every inclusion proof verified; "
                 f"consent, trust file and receipts in {outcome.evidence_dir}"
             )
+            if privacy:
+                with console.status("running privacy jobs across the hospitals..."):
+                    run_privacy(
+                        client=client,
+                        urls=urls,
+                        stamp=outcome.transfer[:8],
+                        report=lambda step: _print_step(console, step),
+                    )
             if serve:
-                _serve_forever(console, urls)
+                links = demo_sign_in_links(client, parties)
+                _serve_forever(console, urls, links, outcome.patient_id)
     except KeyboardInterrupt:
         console.print("stopped")
     except CorridorError as exc:

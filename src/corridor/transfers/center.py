@@ -11,7 +11,7 @@ and refusal is evidence on the chain.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,20 +20,21 @@ from cryptography.hazmat.primitives import serialization
 from corridor.clock import Clock
 from corridor.compliance import DecisionInvalid, SignedDecision, verify_signed_decision
 from corridor.consent import SignedConsent, evaluate_consent, verify_signed_consent
-from corridor.crypto import b64url_decode, b64url_encode, canonical_json, sha256_hex
+from corridor.crypto import b64url_decode, b64url_encode, canonical_json, jws_kid, sha256_hex
 from corridor.enclave import (
     AttestationRefused,
     BrokerContext,
     EnclaveBackend,
     appraise_evidence,
     issue_challenge,
-    release_data_key,
+    release_capability,
     verify_manifest,
 )
 from corridor.errors import CorridorError
-from corridor.identity import DidResolver
+from corridor.identity import CallerNotAllowed, DidResolver
 from corridor.ledger import LocalLedger
 from corridor.ledger.recorder import EvidenceRecorder
+from corridor.records import select_profile
 from corridor.storage.database import Database
 from corridor.storage.unit_of_work import UnitOfWork
 from corridor.transfers.errors import InvalidTransferRequest, ReleaseRefused
@@ -44,6 +45,7 @@ from corridor.transfers.rows import (
     find_row,
     load_row,
     move,
+    new_row,
     payload,
     state_of,
     status_of,
@@ -86,7 +88,9 @@ def _verified_decisions(
                     f"decision from {regulator or 'nobody'} is not from a required regulator"
                 )
                 continue
-            key = context.resolver.resolve(regulator).signing
+            # Pick the key by the JWS kid: a regulator that rotated its key since it
+            # decided still publishes the old one for verification (docs/identity.md).
+            key = context.resolver.resolve_key(jws_kid(signed.jws))
             verified = verify_signed_decision(signed, regulator_key=key, transfer=transfer)
         except (DecisionInvalid, CorridorError) as exc:
             reasons.append(f"decision rejected: {exc.message}")
@@ -101,13 +105,18 @@ def _verified_decisions(
     return reasons
 
 
-def accept_deposit(*, context: CenterContext, request: DepositRequest) -> TransferStatus:
+def accept_deposit(
+    *, context: CenterContext, request: DepositRequest, depositor: str
+) -> TransferStatus:
     """Step 3 at the data center: register the ciphertext and the sealed key.
 
-    Idempotent: the same deposit again answers the stored status; a different one for the
-    same transfer is refused.
+    Only the consent's custodian (``depositor``, the verified signer of the request) may
+    deposit. Idempotent: the same deposit again answers the stored status; a different
+    one for the same transfer is refused.
     """
     consent = verify_signed_consent(SignedConsent.from_json(request.consent))
+    if depositor != consent.terms.custodian_did:
+        raise CallerNotAllowed("only the consent's custodian may deposit this record")
     stored = get_object(context=context.vault, object_id=request.object_id)
     if "sha256:" + sha256_hex(stored) != request.record_digest:
         raise InvalidTransferRequest("the vault object does not match the record digest")
@@ -118,22 +127,21 @@ def accept_deposit(*, context: CenterContext, request: DepositRequest) -> Transf
             if existing.role != "center" or payload(existing).get("object_id") != request.object_id:
                 raise InvalidTransferRequest("a different deposit exists for this transfer")
             return status_of(existing)
-        row = TransferRow(
-            id=request.transfer,
+        row = new_row(
+            transfer=request.transfer,
             role="center",
-            state=TransferState.UPLOADED.value,
-            consent_json=json.dumps(consent.signed.to_json()),
-            consent_digest=consent.digest,
+            state=TransferState.UPLOADED,
+            consent=consent,
             subject=request.subject,
             sender_did=consent.terms.custodian_did,
             recipient_did=consent.terms.recipient_did,
-            created_at=now,
-            updated_at=now,
+            at=now,
         )
         update_payload(
             row,
             object_id=request.object_id,
-            sealed_data_key=request.sealed_data_key,
+            sealed_capability=request.sealed_capability,
+            sealed_deposit=request.sealed_deposit,
             aad=request.aad,
             decisions=request.decisions,
             record_digest=request.record_digest,
@@ -193,10 +201,13 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
             if refusals:
                 _refuse(context, uow, row, reasons=refusals, evidence=evidence, prior=[appraised])
                 raise ReleaseRefused("the key broker refused release", detail={"reasons": refusals})
-            sealed_for_enclave = release_data_key(
+            # After the release policy: a missing decision is refused (with evidence) above.
+            profile = _destination_profile(row, data["decisions"])
+            # The capability, not the data key: only the enclave can unwrap the deposit.
+            sealed_for_enclave = release_capability(
                 context=context.broker,
                 appraisal=appraisal,
-                sealed_data_key=b64url_decode(data["sealed_data_key"]),
+                sealed_capability=b64url_decode(data["sealed_capability"]),
                 transfer=transfer,
             )
             released = context.recorder.statement(
@@ -220,7 +231,8 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
                         get_object(context=context.vault, object_id=data["object_id"])
                     ),
                     "aad": data["aad"],
-                    "sealed_key": b64url_encode(sealed_for_enclave),
+                    "sealed_deposit": data["sealed_deposit"],
+                    "sealed_capability": b64url_encode(sealed_for_enclave),
                     "scope": consent.terms.scope.to_json(),
                     "recipient_did": row.recipient_did,
                     "recipient_agreement_key": b64url_encode(
@@ -229,7 +241,7 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
                         )
                     ),
                     "consent_digest": row.consent_digest,
-                    "profile": "treatment",
+                    "profile": profile,
                 }
             )
         manifest = result["manifest"]
@@ -264,6 +276,26 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
         return status_of(row, manifest=manifest)
 
 
+def _destination_profile(row: TransferRow, decisions: list[dict[str, Any]]) -> str:
+    """The de-identification profile for the consent's purpose and this route.
+
+    ``corridor.records.PROFILE_POLICY`` decides; the route is read from the regulators'
+    decisions (the exporting pack's jurisdiction, then the importing one's), whose
+    signatures the release checks. No profile for the purpose and route: no processing.
+    """
+    consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
+    route = {
+        str(d.get("body", {}).get("decision", {}).get("role")): str(d["body"].get("jurisdiction"))
+        for d in decisions
+        if isinstance(d, dict) and isinstance(d.get("body"), dict)
+    }
+    return select_profile(
+        purpose=consent.terms.purpose,
+        origin=route.get("export", ""),
+        destination=route.get("import", ""),
+    )
+
+
 def _refuse(
     context: CenterContext,
     uow: UnitOfWork,
@@ -287,10 +319,15 @@ def _refuse(
     uow.commit()
 
 
-def delivery_package(*, context: CenterContext, transfer: str) -> DeliveryPackage:
-    """Step 5 input: what hospital B needs to verify and decrypt the output."""
+def delivery_package(*, context: CenterContext, transfer: str, requester: str) -> DeliveryPackage:
+    """Step 5 input: what hospital B needs to verify and decrypt the output.
+
+    Only the consent's recipient (``requester``, the verified signer) may fetch it.
+    """
     with UnitOfWork(context.database.sessions) as uow:
         row = load_row(uow.session, transfer, "center")
+        if requester != row.recipient_did:
+            raise CallerNotAllowed("only the consent's recipient may fetch the delivery")
         require_state(state_of(row), TransferState.PROCESSED)
         data = payload(row)
         return DeliveryPackage(
@@ -310,3 +347,56 @@ def center_status(*, context: CenterContext, transfer: str) -> TransferStatus:
     """The data center's view of ``transfer``."""
     with UnitOfWork(context.database.sessions) as uow:
         return status_of(load_row(uow.session, transfer, "center"))
+
+
+class CenterReleaseGate:
+    """The key broker's HTTP protocol (``corridor.enclave.kbs``) asking the corridor flow.
+
+    Same release policy as :func:`process_transfer` (consent valid and not revoked, every
+    required regulator's permit), the deposit hospital A made, and evidence entries that
+    name the transfer's salted subject and consent digest.
+    """
+
+    def __init__(self, context: CenterContext) -> None:
+        self._context = context
+
+    def release_refusals(self, transfer: str) -> list[str]:
+        """Every reason the release policy says no for ``transfer``."""
+        with UnitOfWork(self._context.database.sessions) as uow:
+            row = find_row(uow.session, transfer)
+            if row is None or row.role != "center":
+                return ["no deposit for this transfer"]
+            return _release_refusals(self._context, row)
+
+    def deposit_of(self, transfer: str) -> tuple[bytes, bytes]:
+        """The sealed capability and the sealed deposit of ``transfer``."""
+        with UnitOfWork(self._context.database.sessions) as uow:
+            data = payload(load_row(uow.session, transfer, "center"))
+            return b64url_decode(data["sealed_capability"]), b64url_decode(data["sealed_deposit"])
+
+    def record(
+        self,
+        entry_type: str,
+        *,
+        transfer: str,
+        digests: Mapping[str, str],
+        details: Mapping[str, str | int | bool | None],
+    ) -> None:
+        """Sign and append one entry about ``transfer``; the row keeps its reference."""
+        with UnitOfWork(self._context.database.sessions) as uow:
+            row = find_row(uow.session, transfer)
+            if row is None or row.role != "center":
+                # A refusal about a transfer the center never took is still evidence.
+                self._context.recorder.record(
+                    entry_type, transfer=transfer, digests=digests, details=details
+                )
+                return
+            recorded = self._context.recorder.record(
+                entry_type,
+                transfer=transfer,
+                subject=row.subject,
+                digests={**digests, "consent": row.consent_digest},
+                details=details,
+            )
+            add_evidence(row, [recorded])
+            uow.commit()

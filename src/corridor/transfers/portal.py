@@ -22,20 +22,20 @@ from corridor.consent import (
 )
 from corridor.crypto.canonical import b64url_encode
 from corridor.crypto.hashing import commitment, new_salt
+from corridor.identity import CallerNotAllowed
 from corridor.ledger.recorder import EvidenceRecorder
 from corridor.storage.database import Database
 from corridor.storage.unit_of_work import UnitOfWork
 from corridor.transfers.client import HttpHospitalClient
 from corridor.transfers.errors import InvalidTransferRequest
 from corridor.transfers.models import TransferState
-from corridor.transfers.rows import add_evidence, load_row, move, status_of, update_payload
+from corridor.transfers.rows import add_evidence, load_row, move, new_row, status_of, update_payload
 from corridor.transfers.schemas import (
     PatientRequest,
     RevocationRequest,
     TransferRequest,
     TransferStatus,
 )
-from corridor.transfers.tables import TransferRow
 from corridor.types import Did
 
 
@@ -57,10 +57,23 @@ def _hospital(context: PortalContext, did: str) -> HttpHospitalClient:
         raise InvalidTransferRequest(f"{did} is not a hospital this portal knows") from None
 
 
-def request_transfer(*, context: PortalContext, request: PatientRequest) -> TransferStatus:
-    """Verify the patient's consent, record ``consent.granted``, hand it to both hospitals."""
+def _require_own(patient: str | None, consent_patient: str) -> None:
+    # A patient sending for himself may only send his own consent; the desk (an operator,
+    # ``patient`` None) forwards whatever the patient signed, which names him anyway.
+    if patient is not None and patient != consent_patient:
+        raise CallerNotAllowed("a patient may only send his own consent and revocation")
+
+
+def request_transfer(
+    *, context: PortalContext, request: PatientRequest, patient: str | None = None
+) -> TransferStatus:
+    """Verify the patient's consent, record ``consent.granted``, hand it to both hospitals.
+
+    ``patient`` is the verified signer of the request when the patient sent it himself.
+    """
     consent = verify_signed_consent(SignedConsent.from_json(request.consent))
     terms = consent.terms
+    _require_own(patient, terms.patient_did)
     now = context.clock.now()
     decision = evaluate_consent(consent, at=now, recipient_did=terms.recipient_did, revoked=False)
     if not decision.allowed:
@@ -85,19 +98,17 @@ def request_transfer(*, context: PortalContext, request: PatientRequest) -> Tran
             "sensitive_separate_consent": terms.sensitive_separate_consent,
         },
     )
-    row = TransferRow(
-        id=transfer,
+    row = new_row(
+        transfer=transfer,
         role="portal",
-        state=TransferState.REQUESTED.value,
-        consent_json=json.dumps(consent.signed.to_json()),
-        consent_digest=consent.digest,
+        state=TransferState.REQUESTED,
+        consent=consent,
         subject=subject,
         sender_did=terms.custodian_did,
         recipient_did=terms.recipient_did,
         patient_ref=request.patient_ref,
         salt_b64=b64url_encode(salt),
-        created_at=now,
-        updated_at=now,
+        at=now,
     )
     add_evidence(row, [recorded])
     with UnitOfWork(context.database.sessions) as uow:
@@ -115,7 +126,11 @@ def request_transfer(*, context: PortalContext, request: PatientRequest) -> Tran
 
 
 def revoke_transfer(
-    *, context: PortalContext, transfer: str, request: RevocationRequest
+    *,
+    context: PortalContext,
+    transfer: str,
+    request: RevocationRequest,
+    patient: str | None = None,
 ) -> TransferStatus:
     """Verify the patient's revocation and put ``consent.revoked`` on the chain at once.
 
@@ -125,6 +140,7 @@ def revoke_transfer(
     with UnitOfWork(context.database.sessions) as uow:
         row = load_row(uow.session, transfer, "portal")
         consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
+        _require_own(patient, consent.terms.patient_did)
         revocation = verify_revocation(SignedRevocation.from_json(request.revocation), consent)
         if row.state == TransferState.REVOKED.value:
             return status_of(row)

@@ -48,6 +48,7 @@ from corridor.transfers.rows import (
     add_evidence,
     load_row,
     move,
+    new_row,
     state_of,
     status_of,
     update_payload,
@@ -85,18 +86,16 @@ def accept_as_recipient(
         existing = uow.session.get(TransferRow, request.transfer)
         if existing is not None:
             return status_of(existing)
-        row = TransferRow(
-            id=request.transfer,
+        row = new_row(
+            transfer=request.transfer,
             role="recipient",
-            state=TransferState.REQUESTED.value,
-            consent_json=json.dumps(consent.signed.to_json()),
-            consent_digest=consent.digest,
+            state=TransferState.REQUESTED,
+            consent=consent,
             subject=commitment(b64url_decode(request.salt), consent.terms.patient_did),
             sender_did=consent.terms.custodian_did,
             recipient_did=context.did,
             salt_b64=request.salt,
-            created_at=now,
-            updated_at=now,
+            at=now,
         )
         uow.session.add(row)
         uow.commit()

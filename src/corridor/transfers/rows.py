@@ -8,11 +8,42 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from corridor.consent import VerifiedConsent
 from corridor.ledger.recorder import RecordedEvidence
 from corridor.transfers.errors import TransferNotFound
 from corridor.transfers.models import Role, TransferState, advance
 from corridor.transfers.schemas import EvidenceRef, TransferStatus
 from corridor.transfers.tables import TransferRow
+
+
+def new_row(  # every column a role knows when it first sees a transfer
+    *,
+    transfer: str,
+    role: Role,
+    state: TransferState,
+    consent: VerifiedConsent,
+    subject: str,
+    sender_did: str,
+    recipient_did: str,
+    at: datetime,
+    patient_ref: str = "",
+    salt_b64: str = "",
+) -> TransferRow:
+    """A role's first record of a transfer, carrying the consent it was verified against."""
+    return TransferRow(
+        id=transfer,
+        role=role,
+        state=state.value,
+        consent_json=json.dumps(consent.signed.to_json()),
+        consent_digest=consent.digest,
+        subject=subject,
+        sender_did=sender_did,
+        recipient_did=recipient_did,
+        patient_ref=patient_ref,
+        salt_b64=salt_b64,
+        created_at=at,
+        updated_at=at,
+    )
 
 
 def load_row(session: Session, transfer: str, role: Role) -> TransferRow:

@@ -39,11 +39,14 @@ class RevocationRequest(_Wire):
 
 
 class DepositRequest(_Wire):
-    """Step 3 from hospital A to the data center: where the ciphertext is and its sealed key."""
+    """Step 3 from hospital A to the data center: the ciphertext's place and its sealed key."""
 
     transfer: str = Field(pattern=_TRANSFER)
     object_id: str = Field(pattern=r"^[0-9a-f]{64}$")
-    sealed_data_key: str = Field(pattern=_B64URL, min_length=16, max_length=512)
+    sealed_capability: str = Field(pattern=_B64URL, min_length=16, max_length=512)
+    """The capability, HPKE-sealed to the key broker (docs/enclave.md)."""
+    sealed_deposit: str = Field(pattern=_B64URL, min_length=16, max_length=512)
+    """Data key and recipient key, wrapped under the capability and sealed to the enclave."""
     aad: str = Field(pattern=_B64URL, max_length=4096)
     consent: dict[str, Any]
     decisions: list[dict[str, Any]] = Field(min_length=1, max_length=8)

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 
 from corridor.clock import Clock
-from corridor.compliance import FilingRequest, HttpComplianceClient
+from corridor.compliance import FilingRequest, HttpComplianceClient, counter_pseudonym
+from corridor.compliance.schemas import standing_filing_request
 from corridor.consent import SignedConsent, VerifiedConsent, verify_signed_consent
 from corridor.crypto import (
     aead_seal,
@@ -24,10 +26,11 @@ from corridor.crypto import (
     b64url_encode,
     canonical_json,
     commitment,
-    hpke_seal,
     new_data_key,
     sha256_hex,
 )
+from corridor.crypto.keys import x25519_public_from_raw
+from corridor.enclave import DepositKeyContext, attested_deposit_target, seal_deposit
 from corridor.identity import DidResolver
 from corridor.ledger.recorder import EvidenceRecorder
 from corridor.records import RecordsContext, extract_consented, patient_bundle, patient_for_did
@@ -46,6 +49,7 @@ from corridor.transfers.rows import (
     add_evidence,
     load_row,
     move,
+    new_row,
     payload,
     state_of,
     status_of,
@@ -54,8 +58,6 @@ from corridor.transfers.rows import (
 from corridor.transfers.schemas import DepositRequest, TransferRequest, TransferStatus
 from corridor.transfers.tables import TransferRow
 from corridor.vault import HttpVaultClient
-
-DEPOSIT_INFO = b"corridor/deposit/v1|"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class SenderContext:
     """Jurisdiction of each recipient institution, by DID."""
     contract_ref: str
     timezone: str
+    deposit_keys: DepositKeyContext
+    """Where hospital A learns (and appraises) the enclave's deposit key (docs/enclave.md)."""
 
 
 def record_aad(*, transfer: str, consent_digest: str, recipient: str) -> bytes:
@@ -102,21 +106,18 @@ def accept_as_sender(
         existing = uow.session.get(TransferRow, request.transfer)
         if existing is not None:
             return status_of(existing)
-        row = TransferRow(
-            id=request.transfer,
+        row = new_row(
+            transfer=request.transfer,
             role="sender",
-            state=TransferState.REQUESTED.value,
-            consent_json=json.dumps(consent.signed.to_json()),
-            consent_digest=consent.digest,
-            subject="",
+            state=TransferState.REQUESTED,
+            consent=consent,
+            subject=_subject(request.salt, consent.terms.patient_did),
             sender_did=context.did,
             recipient_did=consent.terms.recipient_did,
             patient_ref=request.patient_ref,
             salt_b64=request.salt,
-            created_at=now,
-            updated_at=now,
+            at=now,
         )
-        row.subject = _subject(request.salt, consent.terms.patient_did)
         uow.session.add(row)
         uow.commit()
         return status_of(row)
@@ -182,6 +183,22 @@ def file_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:
             facts=facts,
             privacy_record_digest="sha256:" + sha256_hex(canonical_json(privacy_record)),
             contract_ref=context.contract_ref,
+            # What regulators count and watch with: the handler's pseudonym for the patient,
+            # the consent's digest and expiry, the profile, the contract filed or named.
+            person=counter_pseudonym(context.recorder.key, row.patient_ref),
+            consent_digest=consent.digest,
+            consent_expires_at=consent.terms.expires_at,
+            purpose=consent.terms.purpose,
+            categories=sorted(consent.terms.scope.resource_types),
+            mechanism_filing=standing_filing_request(
+                exporter=context.did,
+                mechanism=context.profile.mechanism,
+                reference=context.contract_ref,
+                filed=context.profile.contract_filed,
+                importers=sorted(context.destinations),
+                purpose=consent.terms.purpose,
+                categories=sorted(consent.terms.scope.resource_types),
+            ),
         )
         responses = [regulator.file(request) for regulator in context.regulators]
         decisions = [response.signed_decision for response in responses]
@@ -248,7 +265,8 @@ def upload_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:
             DepositRequest(
                 transfer=transfer,
                 object_id=stored.object_id,
-                sealed_data_key=prepared.sealed_data_key,
+                sealed_capability=prepared.sealed_capability,
+                sealed_deposit=prepared.sealed_deposit,
                 aad=prepared.aad,
                 consent=consent.signed.to_json(),
                 decisions=payload(row)["decisions"],
@@ -277,7 +295,8 @@ def upload_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:
 class PreparedUpload:
     """What step 3 committed before its first remote call, so a retry re-sends the same."""
 
-    sealed_data_key: str
+    sealed_capability: str
+    sealed_deposit: str
     aad: str
     record_digest: str
     extraction_digest: str
@@ -294,15 +313,27 @@ def _prepare_upload(
     aad = record_aad(transfer=row.id, consent_digest=consent.digest, recipient=row.recipient_did)
     ciphertext = aead_seal(data_key, plaintext, aad)
     broker = context.resolver.resolve(context.center_did).agreement
-    if broker is None:
-        raise InvalidTransferRequest("the data center publishes no key-agreement key")
-    sealed = hpke_seal(broker, data_key, DEPOSIT_INFO + row.id.encode())
+    recipient = context.resolver.resolve(row.recipient_did).agreement
+    if broker is None or recipient is None:
+        raise InvalidTransferRequest("the data center or recipient publishes no agreement key")
+    # Only an enclave whose measurement both regulators approved can unwrap the data key;
+    # the key broker holds just the capability that releases it (docs/enclave.md).
+    target = attested_deposit_target(context=context.deposit_keys)
+    sealed = seal_deposit(
+        data_key=data_key,
+        capability=new_data_key(),
+        transfer=row.id,
+        deposit_key=x25519_public_from_raw(target.deposit_key),
+        broker_key=broker,
+        recipient_key=recipient.public_bytes(Encoding.Raw, PublicFormat.Raw),
+    )
     manifest = [
         {"type": item.resource_type, "id": item.id, "reason": item.reason}
         for item in extraction.included
     ]
     return ciphertext, PreparedUpload(
-        sealed_data_key=b64url_encode(sealed),
+        sealed_capability=b64url_encode(sealed.sealed_capability),
+        sealed_deposit=b64url_encode(sealed.sealed_deposit),
         aad=b64url_encode(aad),
         record_digest="sha256:" + sha256_hex(ciphertext),
         extraction_digest="sha256:" + sha256_hex(canonical_json(manifest)),
