@@ -21,8 +21,10 @@ from corridor.crypto import b64url_encode, canonical_json
 from corridor.enclave import PinnedReferenceValues
 from corridor.errors import Conflict, InvalidInput, PolicyDenied, VerificationFailed
 from corridor.ledger import TrustPolicy, verify_receipt
+from corridor.records.destinations import RESEARCH
 from corridor.storage.unit_of_work import UnitOfWork
 from corridor.transfers import RevocationRequest
+from corridor.transfers import center as center_service
 from corridor.transfers.rows import update_payload
 from corridor.transfers.tables import TransferRow
 
@@ -267,6 +269,21 @@ def test_unverifiable_enclave_evidence_is_refused_with_evidence_of_the_refusal(
         corridor.center.process(transfer)
     assert "wrong-measurement" in json.dumps(refused.value.problem)  # type: ignore[attr-defined]
     assert corridor.entry_types(transfer)[-1] == "key.refused"
+
+
+def test_hospital_b_refuses_a_delivery_de_identified_under_another_profile(
+    sqlite_corridor: Corridor, patient_bundle: bytes, monkeypatch
+):
+    corridor = sqlite_corridor
+    transfer = corridor.request(patient_bundle)
+    corridor.hospital_a.file(transfer)
+    corridor.hospital_a.upload(transfer)
+    # A data center that picks the research profile for a treatment transfer.
+    monkeypatch.setattr(center_service, "_destination_profile", lambda *_: RESEARCH)
+    corridor.center.process(transfer)
+    with pytest.raises(VerificationFailed, match="route need 'treatment'"):
+        corridor.hospital_b.receive(transfer)
+    assert "record.delivered" not in corridor.entry_types(transfer)
 
 
 def test_every_step_is_idempotent(corridor: Corridor, patient_bundle: bytes):

@@ -29,6 +29,11 @@ PROTECTED = {
     "hospital-b": ("GET", "/api/records/patients", None),
     "portal": ("GET", f"/api/transfers/{TRANSFER}", None),
 }
+# Privacy jobs: submitted at the data center, answered by hospitals (docs/privacy.md).
+PRIVACY = {
+    "datacenter": ("POST", "/api/privacy/jobs", {}),
+    "hospital-a": ("POST", "/api/privacy/participations", {}),
+}
 # Calls an operator may make that change nothing, for the replay test.
 OPERATOR_READS = {
     "regulator-a": "/api/identity/credentials",
@@ -57,6 +62,21 @@ def test_every_party_refuses_an_unsigned_call(sqlite_corridor: Corridor):
         response = client.request(method, URLS[name] + path, json=body)
         assert response.status_code == 401, (name, response.text)
         assert response.json()["code"] == "request-unsigned", name
+
+
+def test_privacy_jobs_take_only_signed_calls_from_the_parties_the_protocol_names(
+    sqlite_corridor: Corridor,
+):
+    client = _unsigned(sqlite_corridor)
+    for name, (method, path, body) in PRIVACY.items():
+        response = client.request(method, URLS[name] + path, json=body)
+        assert response.status_code == 401, (name, response.text)
+        assert response.json()["code"] == "request-unsigned", name
+    # A hospital is not the coordinator: another hospital refuses its invitation.
+    hospital_b = sqlite_corridor.apps["hospital-b"].state.node.http
+    invited = hospital_b.post(URLS["hospital-a"] + "/api/privacy/participations", json={})
+    assert invited.status_code == 403, invited.text
+    assert invited.json()["code"] == "caller-not-allowed"
 
 
 def test_every_party_refuses_a_replayed_call(sqlite_corridor: Corridor):

@@ -119,7 +119,10 @@ def create_app(
         http=node.http,
         root=root,
     )
-    app.include_router(privacy_center_router)
+    # Jobs are submitted and run by the center's operators; licensed hospitals may read them.
+    app.include_router(
+        privacy_center_router, dependencies=[allow(licensed=("hospital",), operator=True)]
+    )
     # Pages for the people of this party (docs/web.md).
     node.install_pages(app, HostedLog(ledger))
     return app

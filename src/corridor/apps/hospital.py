@@ -38,6 +38,10 @@ def create_app(
     center = HttpCenterClient(node.http, center_url)
     vault = HttpVaultClient(node.http, center_url)
     records = RecordsContext(database=node.database)
+    # The other hospitals' jurisdictions: where A may send, and where B's deliveries come from.
+    peer_hospitals: dict[str, str] = {
+        did_web_for_url(peer.url): peer.jurisdiction for peer in settings.peers_of_kind("hospital")
+    }
     export = settings.export
     sender = SenderContext(
         database=node.database,
@@ -61,10 +65,7 @@ def create_app(
         center=center,
         vault=vault,
         center_did=did_web_for_url(center_url),
-        destinations={
-            did_web_for_url(peer.url): peer.jurisdiction
-            for peer in settings.peers_of_kind("hospital")
-        },
+        destinations=peer_hospitals,
         contract_ref=export.contract_ref,
         timezone=export.timezone,
         # Deposits are sealed to the enclave both regulators approved (docs/enclave.md).
@@ -89,6 +90,8 @@ def create_app(
         ledger=ledger,
         trust_folder=settings.state_dir / "trust",
         reference_values=None,
+        jurisdiction=settings.jurisdiction,
+        origins=peer_hospitals,
     )
     app = create_base_app(node, title=f"Corridor hospital ({settings.name})")
     app.state.records = records
@@ -109,7 +112,8 @@ def create_app(
         trust_folder=settings.state_dir / "trust",
         coordinator=did_web_for_url(center_url),
     )
-    app.include_router(privacy_hospital_router)
+    # Only the coordinating data center asks a hospital to join a job or answer a round.
+    app.include_router(privacy_hospital_router, dependencies=[allow(peers=("datacenter",))])
     # Pages for the people of this party (docs/web.md).
     node.install_pages(app, RemoteLog(ledger))
     return app

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from corridor.apps.demo import DEMO_PARTIES, STEP_NAMES, StepReport, load_patient, run_transfer
-from corridor.apps.demo_pages import SignInLink, demo_sign_in_links
+from corridor.apps.demo_pages import SignInLink, demo_sign_in_links, operator_signers
 from corridor.apps.launcher import demo_passphrase, run_parties
 from corridor.apps.privacy_demo import run_privacy
 from corridor.errors import CorridorError
@@ -101,9 +101,13 @@ def demo(
                 f"consent, trust file and receipts in {outcome.evidence_dir}"
             )
             if privacy:
+                # Jobs and the hospitals' FHIR imports are operators' calls: signed as them.
+                operators = stack.enter_context(
+                    httpx.Client(timeout=120.0, auth=operator_signers(parties, folder))
+                )
                 with console.status("running privacy jobs across the hospitals..."):
                     run_privacy(
-                        client=client,
+                        client=operators,
                         urls=urls,
                         stamp=outcome.transfer[:8],
                         report=lambda step: _print_step(console, step),

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import numpy as np
 import typer
 
+from corridor.cli.signing import wallet_client
 from corridor.errors import CorridorError
 from corridor.privacy import (
     EXACT_LIMIT,
@@ -45,15 +45,23 @@ def _read_json(file: Path) -> Any:
 @app.command("run")
 def run(
     spec: Annotated[Path, typer.Argument(help="a job spec (JSON; see docs/privacy.md)")],
+    wallet: Annotated[
+        Path,
+        typer.Option("--wallet", "-w", help="wallet of one of the data center's operators"),
+    ],
     datacenter: Annotated[
         str, typer.Option(help="base URL of the data center that coordinates the job")
     ] = "http://127.0.0.1:8003",
     timeout: Annotated[float, typer.Option(help="seconds to wait for the whole job")] = 600.0,
 ) -> None:
-    """Submit SPEC, wait for every acceptance, run it and print the released result as JSON."""
+    """Submit SPEC, wait for every acceptance, run it and print the released result as JSON.
+
+    The data center takes jobs only from its operators: the request is signed with
+    ``--wallet`` (passphrase from CORRIDOR_WALLET_PASSPHRASE or a prompt).
+    """
     document = _read_json(spec)
     try:
-        with httpx.Client(timeout=timeout) as client:
+        with wallet_client(wallet, timeout_seconds=timeout) as client:
             api = HttpPrivacyClient(client, datacenter)
             created = api.create(document)
             finished = api.run(str(created["job"]))
@@ -119,13 +127,17 @@ def shapley(
 def budget(
     dataset: Annotated[str, typer.Option(help="the dataset the budget protects")],
     consumer: Annotated[str, typer.Option(help="who receives the released figures")],
+    wallet: Annotated[
+        Path,
+        typer.Option("--wallet", "-w", help="wallet of one of the data center's operators"),
+    ],
     datacenter: Annotated[str, typer.Option(help="base URL of the data center")] = (
         "http://127.0.0.1:8003"
     ),
 ) -> None:
     """Print what CONSUMER has spent and has left of DATASET's privacy budget."""
     try:
-        with httpx.Client(timeout=30.0) as client:
+        with wallet_client(wallet, timeout_seconds=30.0) as client:
             status = HttpPrivacyClient(client, datacenter).budget(dataset, consumer)
     except CorridorError as exc:
         raise _fail(exc.diagnostics()) from exc

@@ -8,21 +8,15 @@ key (RFC 9421), which the node checks against its operators or takes as a patien
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from corridor.clock import SystemClock
-from corridor.crypto import did_key_from_public
+from corridor.cli.signing import wallet_client
 from corridor.errors import CorridorError
-from corridor.identity import RequestSigner, did_key_url, open_wallet
-from corridor.transport import build_http_client
 from corridor.web import HttpWebClient
-
-PASSPHRASE_ENV = "CORRIDOR_WALLET_PASSPHRASE"  # noqa: S105  # the variable's name, not a secret
 
 app = typer.Typer(
     name="web",
@@ -48,15 +42,8 @@ def sign_in_link(  # noqa: PLR0917  # Typer maps each parameter to an argument o
     minutes: Annotated[int, typer.Option(help="how long the link stays valid")] = 15,
 ) -> None:
     """Print a sign-in link (the wallet must be an operator's of that node, or a patient's)."""
-    passphrase = os.environ.get(PASSPHRASE_ENV)
-    if passphrase is None:
-        passphrase = typer.prompt("wallet passphrase", hide_input=True)
     try:
-        key = open_wallet(wallet, passphrase.encode())
-        signer = RequestSigner(
-            key, kid=did_key_url(did_key_from_public(key.public)), clock=SystemClock()
-        )
-        with build_http_client(timeout_seconds=30.0, auth=signer) as client:
+        with wallet_client(wallet, timeout_seconds=30.0) as client:
             link = HttpWebClient(client, url).sign_in_link(
                 role=role, name=name, uses=uses, lifetime_minutes=minutes
             )

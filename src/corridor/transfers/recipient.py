@@ -37,7 +37,7 @@ from corridor.enclave.program import OUTPUT_INFO, output_aad
 from corridor.errors import CorridorError
 from corridor.ledger import HttpLedgerClient
 from corridor.ledger.recorder import EvidenceRecorder
-from corridor.records import parse_bundle
+from corridor.records import UnknownProfile, load_profile, parse_bundle, select_profile
 from corridor.storage.database import Database
 from corridor.storage.unit_of_work import UnitOfWork
 from corridor.transfers.client import HttpCenterClient
@@ -75,6 +75,10 @@ class RecipientContext:
     trust_folder: Path
     reference_values: frozenset[str] | None
     """Approved enclave measurements; None trusts the measurement pinned at first delivery."""
+    jurisdiction: str
+    """Where this hospital is: the destination of the route the profile is chosen for."""
+    origins: dict[str, str]
+    """Jurisdiction of each hospital that may send here, by DID."""
 
 
 def accept_as_recipient(
@@ -119,6 +123,31 @@ def _pinned_root(context: RecipientContext, package: DeliveryPackage) -> x509.Ce
     return x509.load_pem_x509_certificate(path.read_bytes())
 
 
+def _check_profile(
+    context: RecipientContext, row: TransferRow, profile: str, profile_digest: str
+) -> None:
+    """The enclave must have applied the profile the policy names for this purpose and route.
+
+    Hospital B recomputes the choice the data center made (``records.PROFILE_POLICY``) from
+    the consent's purpose and the route, and the digest of that profile's configuration as
+    shipped here: a delivery de-identified under anything else is refused.
+    """
+    consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
+    try:
+        expected = select_profile(
+            purpose=consent.terms.purpose,
+            origin=context.origins.get(row.sender_did, ""),
+            destination=context.jurisdiction,
+        )
+    except UnknownProfile as exc:
+        raise DeliveryUnverified(f"no de-identification profile applies: {exc.message}") from exc
+    if profile != expected or profile_digest != load_profile(expected).digest:
+        raise DeliveryUnverified(
+            f"the enclave applied profile {profile!r} ({profile_digest}); this purpose and "
+            f"route need {expected!r} ({load_profile(expected).digest})"
+        )
+
+
 def _verify_package(
     context: RecipientContext, row: TransferRow, package: DeliveryPackage
 ) -> tuple[bytes, dict[str, Any]]:
@@ -145,6 +174,7 @@ def _verify_package(
         raise DeliveryUnverified("the enclave measurement is not an approved reference value")
     if manifest.consent_digest != row.consent_digest or manifest.recipient != context.did:
         raise DeliveryUnverified("the manifest names another consent or recipient")
+    _check_profile(context, row, manifest.profile, manifest.profile_digest)
     output = context.vault.get(package.output_object_id)
     if "sha256:" + sha256_hex(output) != manifest.output_digest:
         raise DeliveryUnverified("the output in the vault does not match the manifest digest")
