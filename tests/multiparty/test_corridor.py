@@ -286,6 +286,28 @@ def test_hospital_b_refuses_a_delivery_de_identified_under_another_profile(
     assert "record.delivered" not in corridor.entry_types(transfer)
 
 
+def test_hospital_b_refuses_an_enclave_its_regulators_did_not_all_approve(
+    sqlite_corridor: Corridor, patient_bundle: bytes
+):
+    corridor = sqlite_corridor
+    transfer = corridor.request(patient_bundle)
+    corridor.hospital_a.file(transfer)
+    corridor.hospital_a.upload(transfer)
+    corridor.center.process(transfer)
+    app = corridor.apps["hospital-b"]
+    hospital = app.state.hospital
+    # A regulator that never approved the enclave's measurement joins hospital B's list.
+    approvals = dataclasses.replace(
+        hospital.recipient.approvals,
+        regulators=hospital.recipient.approvals.regulators | {"did:web:regulator-c.test"},
+    )
+    recipient = dataclasses.replace(hospital.recipient, approvals=approvals)
+    app.state.hospital = dataclasses.replace(hospital, recipient=recipient)
+    with pytest.raises(VerificationFailed, match="measurement is not approved"):
+        corridor.hospital_b.receive(transfer)
+    assert "record.delivered" not in corridor.entry_types(transfer)
+
+
 def test_every_step_is_idempotent(corridor: Corridor, patient_bundle: bytes):
     transfer = corridor.run(patient_bundle)
     count = len(corridor.entry_types(transfer))

@@ -10,7 +10,7 @@ from corridor.apps.node import build_node
 from corridor.clock import Clock
 from corridor.compliance import HttpComplianceClient
 from corridor.config import Settings
-from corridor.enclave import DepositKeyContext
+from corridor.enclave import DepositKeyContext, MeasurementApprovals
 from corridor.enclave.client import HttpOfferClient
 from corridor.identity import did_web_for_url
 from corridor.identity.gate import allow
@@ -43,6 +43,11 @@ def create_app(
         did_web_for_url(peer.url): peer.jurisdiction for peer in settings.peers_of_kind("hospital")
     }
     export = settings.export
+    # Deposits go to, and deliveries come from, enclaves these regulators all approved.
+    regulators = frozenset(
+        did_web_for_url(peer.url) for peer in settings.peers_of_kind("regulator")
+    )
+    offers = HttpOfferClient(node.http, center_url)
     sender = SenderContext(
         database=node.database,
         records=records,
@@ -70,11 +75,9 @@ def create_app(
         timezone=export.timezone,
         # Deposits are sealed to the enclave both regulators approved (docs/enclave.md).
         deposit_keys=DepositKeyContext(
-            center=HttpOfferClient(node.http, center_url),
+            center=offers,
             resolver=node.resolver,
-            regulators=frozenset(
-                did_web_for_url(peer.url) for peer in settings.peers_of_kind("regulator")
-            ),
+            regulators=regulators,
             trust_folder=settings.state_dir / "trust",
             clock=node.clock,
         ),
@@ -89,7 +92,9 @@ def create_app(
         vault=vault,
         ledger=ledger,
         trust_folder=settings.state_dir / "trust",
-        reference_values=None,
+        approvals=MeasurementApprovals(
+            source=offers, resolver=node.resolver, regulators=regulators
+        ),
         jurisdiction=settings.jurisdiction,
         origins=peer_hospitals,
     )

@@ -58,6 +58,14 @@ class HttpOfferClient:
         )
         return DepositOffer.from_json(_send(self._client, request).json())
 
+    def reference_values(self) -> list[SignedReferenceValues]:
+        """Every regulator-signed reference-values statement the center holds (unverified)."""
+        url = self._url.removesuffix("/deposit-offers") + "/reference-values"
+        answer = _send(self._client, self._client.build_request("GET", url)).json()
+        if not isinstance(answer, list):
+            raise EnclaveUnavailable("the reference values are not a JSON list")
+        return [SignedReferenceValues.from_json(item) for item in answer]
+
 
 class HttpKbsClient:
     """The data center's ``/kbs/v0`` (Trustee KBS protocol); keeps the session cookie."""

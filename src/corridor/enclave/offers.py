@@ -18,7 +18,7 @@ import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -183,24 +183,56 @@ def pin_attestation_root(folder: Path, presented_pem: str) -> x509.Certificate:
         ) from exc
 
 
-def _approved(
-    context: DepositKeyContext, statements: Sequence[SignedReferenceValues], evidence_format: str
+def approved_measurements(
+    statements: Sequence[SignedReferenceValues],
+    *,
+    resolver: DidResolver,
+    regulators: frozenset[str],
+    evidence_format: str,
+    at: datetime,
 ) -> frozenset[str]:
+    """The measurements every one of ``regulators`` approved, from signatures checked here.
+
+    Statements of other signers, or whose signature does not verify against the signer's
+    DID document, are ignored: the data center that serves them cannot forge an approval.
+    """
     verified = []
     for statement in statements:
-        if statement.regulator not in context.regulators:
+        if statement.regulator not in regulators:
             continue
         try:
-            key = context.resolver.resolve_key(jws_kid(statement.jws))
+            key = resolver.resolve_key(jws_kid(statement.jws))
             verified.append(verify_reference_values(statement, regulator_key=key))
         except CorridorError:
             continue
-    return approved_by_all(
-        verified,
-        required=context.regulators,
-        evidence_format=evidence_format,
-        at=context.clock.now(),
-    )
+    return approved_by_all(verified, required=regulators, evidence_format=evidence_format, at=at)
+
+
+class ReferenceValuesSource(Protocol):
+    """Where a hospital reads the reference-values statements (the data center, publicly)."""
+
+    def reference_values(self) -> list[SignedReferenceValues]:
+        """Every statement held, signatures not yet checked."""
+        ...
+
+
+@dataclass(frozen=True)
+class MeasurementApprovals:
+    """Hospital B's side: the measurements its regulators approved, checked at each delivery."""
+
+    source: ReferenceValuesSource
+    resolver: DidResolver
+    regulators: frozenset[str]
+
+    def approved(self, *, evidence_format: str, at: datetime) -> frozenset[str]:
+        """What every configured regulator approves now, from statements verified here."""
+        return approved_measurements(
+            self.source.reference_values(),
+            resolver=self.resolver,
+            regulators=self.regulators,
+            evidence_format=evidence_format,
+            at=at,
+        )
 
 
 def attested_deposit_target(*, context: DepositKeyContext) -> DepositTarget:
@@ -215,5 +247,11 @@ def attested_deposit_target(*, context: DepositKeyContext) -> DepositTarget:
         at=context.clock.now(),
         max_age=context.max_evidence_age,
         trusted_roots=[root],
-        allowed_measurements=_approved(context, offer.reference_values, offer.evidence_format),
+        allowed_measurements=approved_measurements(
+            offer.reference_values,
+            resolver=context.resolver,
+            regulators=context.regulators,
+            evidence_format=offer.evidence_format,
+            at=context.clock.now(),
+        ),
     )

@@ -30,6 +30,7 @@ from corridor.crypto import (
 from corridor.enclave import (
     EvidenceRejected,
     ManifestInvalid,
+    MeasurementApprovals,
     verify_attestation,
     verify_manifest,
 )
@@ -73,8 +74,8 @@ class RecipientContext:
     vault: HttpVaultClient
     ledger: HttpLedgerClient
     trust_folder: Path
-    reference_values: frozenset[str] | None
-    """Approved enclave measurements; None trusts the measurement pinned at first delivery."""
+    approvals: MeasurementApprovals
+    """The enclave measurements this hospital's regulators approved (docs/enclave.md)."""
     jurisdiction: str
     """Where this hospital is: the destination of the route the profile is chosen for."""
     origins: dict[str, str]
@@ -170,8 +171,14 @@ def _verify_package(
         )
     except (EvidenceRejected, ManifestInvalid) as exc:
         raise DeliveryUnverified(f"delivery does not verify: {exc.message}") from exc
-    if context.reference_values is not None and attestation.pcr0 not in context.reference_values:
-        raise DeliveryUnverified("the enclave measurement is not an approved reference value")
+    approved = context.approvals.approved(
+        evidence_format=package.evidence_format, at=context.clock.now()
+    )
+    if attestation.pcr0 not in approved:
+        raise DeliveryUnverified(
+            "the enclave's measurement is not approved by "
+            + ", ".join(sorted(context.approvals.regulators))
+        )
     if manifest.consent_digest != row.consent_digest or manifest.recipient != context.did:
         raise DeliveryUnverified("the manifest names another consent or recipient")
     _check_profile(context, row, manifest.profile, manifest.profile_digest)
