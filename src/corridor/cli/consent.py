@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from corridor.cli.common import fail
 from corridor.clock import SystemClock, from_rfc3339, to_rfc3339
 from corridor.consent import SignedConsent, evaluate_consent, verify_signed_consent
 from corridor.errors import CorridorError
@@ -25,11 +25,6 @@ def consent() -> None:
     """Verify signed patient consents offline."""
 
 
-def _fail(reason: str) -> typer.Exit:
-    print(f"error: {reason}", file=sys.stderr)
-    return typer.Exit(code=1)
-
-
 @app.command("verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="a consent.json written by the demo or portal")],
@@ -43,15 +38,15 @@ def verify(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror}") from exc
+        raise fail(f"cannot read {file}: {exc.strerror}") from exc
     try:
         instant = from_rfc3339(at) if at is not None else SystemClock().now()
     except ValueError as exc:
-        raise _fail(f"--at is not an RFC 3339 timestamp with offset: {at}") from exc
+        raise fail(f"--at is not an RFC 3339 timestamp with offset: {at}") from exc
     try:
         consent = verify_signed_consent(SignedConsent.from_bytes(data))
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     terms = consent.terms
     decision = evaluate_consent(
         consent,
@@ -61,7 +56,7 @@ def verify(
         needs_cross_border_consent=False,
     )
     if not decision.allowed:
-        raise _fail("; ".join(decision.reasons))
+        raise fail("; ".join(decision.reasons))
     summary = {
         "status": "valid",
         "checked_at": to_rfc3339(instant),

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from corridor.cli.common import fail, read_bytes
 from corridor.clock import SystemClock
 from corridor.errors import CorridorError
 from corridor.records.delivery import apply_configuration, read_configuration
@@ -25,18 +26,6 @@ app = typer.Typer(
 @app.callback()
 def deid() -> None:
     """De-identify FHIR resources and bundles."""
-
-
-def _fail(reason: str) -> typer.Exit:
-    print(f"error: {reason}", file=sys.stderr)
-    return typer.Exit(code=1)
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read {what} {path}: {exc.strerror}") from exc
 
 
 @app.command("apply")
@@ -59,15 +48,15 @@ def apply(
     try:
         when = date.fromisoformat(at) if at is not None else SystemClock().now().date()
     except ValueError as exc:
-        raise _fail(f"--at is not a date (YYYY-MM-DD): {at}") from exc
+        raise fail(f"--at is not a date (YYYY-MM-DD): {at}") from exc
     try:
-        resource = json.loads(_read(input_file, "input").decode("utf-8-sig"))
+        resource = json.loads(read_bytes(input_file, "input").decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(f"{input_file} is not JSON: {exc}") from exc
+        raise fail(f"{input_file} is not JSON: {exc}") from exc
     if not isinstance(resource, dict):
-        raise _fail(f"{input_file} is not a FHIR resource (a JSON object)")
+        raise fail(f"{input_file} is not a FHIR resource (a JSON object)")
     try:
-        loaded = read_configuration(_read(config, "configuration"))
+        loaded = read_configuration(read_bytes(config, "configuration"))
         # Upstream's dateShiftScope: a file or folder name makes shifts consistent across it.
         prefix = {
             "file": input_file.name,
@@ -77,7 +66,7 @@ def apply(
             resource, loaded, at=when, rng=random.SystemRandom(), date_shift_prefix=prefix
         )
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     text = json.dumps(result.resource, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)

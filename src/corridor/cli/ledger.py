@@ -12,6 +12,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from corridor.cli.common import fail, read_bytes
 from corridor.errors import CorridorError
 from corridor.ledger import (
     TrustPolicy,
@@ -36,18 +37,6 @@ app = typer.Typer(
 )
 
 
-def _fail(reason: str) -> typer.Exit:
-    print(f"error: {reason}", file=sys.stderr)
-    return typer.Exit(code=1)
-
-
-def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror}") from exc
-
-
 @app.command("verify-checkpoint")
 def verify_checkpoint(
     file: Annotated[Path, typer.Argument(help="a signed checkpoint note, as a log serves it")],
@@ -58,14 +47,14 @@ def verify_checkpoint(
     origin: Annotated[str | None, typer.Option(help="also require this origin")] = None,
 ) -> None:
     """Print origin, size and root hash when at least one given key's signature verifies."""
-    data = _read(file)
+    data = read_bytes(file)
     try:
         verifiers = verifiers_from_keys(vkey)
         if not verifiers:
-            raise _fail("none of the given verifier keys is of a supported type")
+            raise fail("none of the given verifier keys is of a supported type")
         verified = open_checkpoint(data, verifiers, origin=origin)
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     checkpoint = verified.checkpoint
     summary = {
         "origin": checkpoint.origin,
@@ -85,17 +74,17 @@ def verify_receipt_command(
     ],
 ) -> None:
     """Verify a receipt offline against a trust file; print the verified entry as JSON."""
-    data = _read(file)
+    data = read_bytes(file)
     try:
-        policy = TrustPolicy.from_json(json.loads(_read(trust)))
+        policy = TrustPolicy.from_json(json.loads(read_bytes(trust)))
     except ValueError as exc:
-        raise _fail(f"trust file {trust} is not JSON: {exc}") from exc
+        raise fail(f"trust file {trust} is not JSON: {exc}") from exc
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     try:
         verified = verify_receipt(data, policy)
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     print(json.dumps(verified.summary(), indent=2))
 
 
@@ -115,17 +104,17 @@ class _TileLog:
         try:
             response = self._client.get(self.prefix + path)
         except httpx.HTTPError as exc:
-            raise _fail(f"{self.prefix}{path} unreachable: {exc}") from exc
+            raise fail(f"{self.prefix}{path} unreachable: {exc}") from exc
         if response.status_code != 200:  # noqa: PLR2004
-            raise _fail(f"{self.prefix}{path} answered {response.status_code}")
+            raise fail(f"{self.prefix}{path} answered {response.status_code}")
         return response.content
 
     def trust(self, trust_file: Path | None) -> TrustPolicy:
         if trust_file is not None:
             try:
-                return TrustPolicy.from_json(json.loads(_read(trust_file)))
+                return TrustPolicy.from_json(json.loads(read_bytes(trust_file)))
             except ValueError as exc:
-                raise _fail(f"trust file {trust_file} is not JSON: {exc}") from exc
+                raise fail(f"trust file {trust_file} is not JSON: {exc}") from exc
         # The node serving a Corridor log publishes its trust file beside the tiles.
         base = self.prefix.removesuffix("/").removesuffix("/api/ledger/tlog")
         print(
@@ -136,7 +125,7 @@ class _TileLog:
                 json.loads(self._client.get(f"{base}/api/ledger/trust").content)
             )
         except (httpx.HTTPError, ValueError) as exc:
-            raise _fail(f"cannot read the trust file of {base}: {exc}") from exc
+            raise fail(f"cannot read the trust file of {base}: {exc}") from exc
 
     def checkpoint(self, trust: TrustPolicy) -> AuditedCheckpoint:
         audited = audit_checkpoint(self.fetch("checkpoint"), trust)
@@ -162,7 +151,7 @@ def inspect(prefix: PrefixArg, trust: TrustOption = None) -> None:
         try:
             audited = log.checkpoint(policy)
         except CorridorError as exc:
-            raise _fail(exc.diagnostics()) from exc
+            raise fail(exc.diagnostics()) from exc
     checkpoint = audited.checkpoint
     print(
         json.dumps(
@@ -179,7 +168,7 @@ def inspect(prefix: PrefixArg, trust: TrustOption = None) -> None:
         )
     )
     if not audited.has_quorum:
-        raise _fail(f"checkpoint has {len(audited.cosigners)} of {audited.quorum} cosignatures")
+        raise fail(f"checkpoint has {len(audited.cosigners)} of {audited.quorum} cosignatures")
 
 
 def _entry_line(index: int, leaf: bytes) -> str:
@@ -217,7 +206,7 @@ def tail(  # noqa: PLR0917  # Typer maps each option to a parameter
         try:
             audited = log.checkpoint(policy)
             if not audited.has_quorum:
-                raise _fail("the served checkpoint lacks the witness quorum")
+                raise fail("the served checkpoint lacks the witness quorum")
             for index, leaf in read_entries(log.fetch, audited.checkpoint, start):
                 print(_entry_line(index, leaf), flush=True)
             done = 0
@@ -227,12 +216,12 @@ def tail(  # noqa: PLR0917  # Typer maps each option to a parameter
                 newer = log.checkpoint(policy)
                 old, new = audited.checkpoint, newer.checkpoint
                 if new.size < old.size:
-                    raise _fail(f"rollback: the log went from size {old.size} to {new.size}")
+                    raise fail(f"rollback: the log went from size {old.size} to {new.size}")
                 if not newer.has_quorum:
-                    raise _fail("the served checkpoint lacks the witness quorum")
+                    raise fail("the served checkpoint lacks the witness quorum")
                 verify_extension(log.fetch, old, new)
                 for index, leaf in read_entries(log.fetch, new, max(start, old.size)):
                     print(_entry_line(index, leaf), flush=True)
                 audited = newer
         except CorridorError as exc:
-            raise _fail(exc.diagnostics()) from exc
+            raise fail(exc.diagnostics()) from exc

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 import typer
 
+from corridor.cli.common import fail, read_json
 from corridor.cli.signing import wallet_client
 from corridor.errors import CorridorError
 from corridor.privacy import (
@@ -26,20 +26,6 @@ app = typer.Typer(
     help="Measurable privacy computing: joint jobs across hospitals and Shapley values.",
     no_args_is_help=True,
 )
-
-
-def _fail(reason: str) -> typer.Exit:
-    print(f"error: {reason}", file=sys.stderr)
-    return typer.Exit(code=1)
-
-
-def _read_json(file: Path) -> Any:
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror}") from exc
-    except ValueError as exc:
-        raise _fail(f"{file} is not JSON: {exc}") from exc
 
 
 @app.command("run")
@@ -59,14 +45,14 @@ def run(
     The data center takes jobs only from its operators: the request is signed with
     ``--wallet`` (passphrase from CORRIDOR_WALLET_PASSPHRASE or a prompt).
     """
-    document = _read_json(spec)
+    document = read_json(spec)
     try:
         with wallet_client(wallet, timeout_seconds=timeout) as client:
             api = HttpPrivacyClient(client, datacenter)
             created = api.create(document)
             finished = api.run(str(created["job"]))
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     print(json.dumps(finished, indent=2, sort_keys=True))
 
 
@@ -87,19 +73,19 @@ def shapley(
     confidence: Annotated[float, typer.Option(help="confidence of the stated bound")] = 0.95,
 ) -> None:
     """Print each participant's Shapley value as JSON (exact up to 8 participants)."""
-    table = _read_json(utilities)
+    table = read_json(utilities)
     if not isinstance(table, dict):
-        raise _fail("the utilities file must hold a JSON object")
+        raise fail("the utilities file must hold a JSON object")
     try:
         players, values = parse_utilities(table)
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     if len(players) <= EXACT_LIMIT:
         exact = exact_shapley(players, values)
         print(json.dumps({p: float(v) for p, v in exact.items()}, indent=2))
         return
     if samples is None:
-        raise _fail(
+        raise fail(
             f"{len(players)} participants: exact values stop at {EXACT_LIMIT}; give --samples N"
         )
     estimate = sampled_shapley(
@@ -140,5 +126,5 @@ def budget(
         with wallet_client(wallet, timeout_seconds=30.0) as client:
             status = HttpPrivacyClient(client, datacenter).budget(dataset, consumer)
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     print(json.dumps(status, indent=2, sort_keys=True))

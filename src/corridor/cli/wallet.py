@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from corridor.cli.common import fail
 from corridor.clock import SystemClock, from_rfc3339, to_rfc3339
 from corridor.consent import (
     ConsentScope,
@@ -48,17 +48,12 @@ def wallet() -> None:
     """Create a wallet, sign consents and revocations with it, verify what it signed."""
 
 
-def _fail(reason: str) -> typer.Exit:
-    print(f"error: {reason}", file=sys.stderr)
-    return typer.Exit(code=1)
-
-
 def _passphrase(*, confirm: bool = False) -> bytes:
     value = os.environ.get(PASSPHRASE_ENV)
     if value is None:
         value = typer.prompt("wallet passphrase", hide_input=True, confirmation_prompt=confirm)
     if not value:
-        raise _fail("the wallet passphrase must not be empty")
+        raise fail("the wallet passphrase must not be empty")
     return value.encode()
 
 
@@ -66,7 +61,7 @@ def _write(out: Path, data: bytes) -> None:
     try:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        raise _fail(f"{out} exists already") from None
+        raise fail(f"{out} exists already") from None
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
 
@@ -75,7 +70,7 @@ def _read_json(path: Path) -> object:
     try:
         return parse_json(path.read_bytes())
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from exc
+        raise fail(f"cannot read {path}: {exc.strerror}") from exc
 
 
 @app.command("create")
@@ -85,7 +80,7 @@ def create(wallet: WalletOption = Path("wallet.json")) -> None:
         create_wallet(wallet, _passphrase(confirm=True))
         info = wallet_info(wallet)
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     print(json.dumps({"wallet": str(wallet), "did": info.did, "kid": info.kid}, indent=2))
 
 
@@ -95,7 +90,7 @@ def show(wallet: WalletOption = Path("wallet.json")) -> None:
     try:
         info = wallet_info(wallet)
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     print(json.dumps({"wallet": str(wallet), "did": info.did, "kid": info.kid}, indent=2))
 
 
@@ -149,9 +144,9 @@ def sign(  # Typer maps each keyword to an option
         )
         signed = sign_consent(terms, key)
     except ValueError as exc:
-        raise _fail(f"a date is not YYYY-MM-DD: {exc}") from exc
+        raise fail(f"a date is not YYYY-MM-DD: {exc}") from exc
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     _write(out, signed.to_bytes())
     digest = verify_signed_consent(signed).digest
     print(json.dumps({"consent": str(out), "digest": digest, "id": terms.consent_id}, indent=2))
@@ -170,9 +165,9 @@ def revoke(
         key = open_wallet(wallet, _passphrase())
         revocation = sign_revocation(verified, key, revoked_at=SystemClock().now(), reason=reason)
     except OSError as exc:
-        raise _fail(f"cannot read {consent}: {exc.strerror}") from exc
+        raise fail(f"cannot read {consent}: {exc.strerror}") from exc
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     _write(out, canonical_json(revocation.to_json()))
     print(json.dumps({"revocation": str(out), "consent": verified.digest}, indent=2))
 
@@ -190,7 +185,7 @@ def verify(
     try:
         instant = from_rfc3339(at) if at else SystemClock().now()
     except ValueError as exc:
-        raise _fail(f"--at is not an RFC 3339 timestamp with offset: {at}") from exc
+        raise fail(f"--at is not an RFC 3339 timestamp with offset: {at}") from exc
     try:
         if consent is None:
             verified = verify_signed_consent(SignedConsent.from_bytes(file.read_bytes()))
@@ -206,9 +201,9 @@ def verify(
             signer, digest = revocation.patient_did, revocation.digest
             summary = {"kind": "revocation", "consent": withdrawn.digest}
         if wallet is not None and wallet_info(wallet).did != signer:
-            raise _fail(f"{file} is not signed by the wallet {wallet}")
+            raise fail(f"{file} is not signed by the wallet {wallet}")
     except OSError as exc:
-        raise _fail(f"cannot read: {exc.strerror}") from exc
+        raise fail(f"cannot read: {exc.strerror}") from exc
     except CorridorError as exc:
-        raise _fail(exc.diagnostics()) from exc
+        raise fail(exc.diagnostics()) from exc
     print(json.dumps({"status": "valid", "signer": signer, "digest": digest, **summary}, indent=2))

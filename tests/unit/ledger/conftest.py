@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio.from_thread
 import httpx
 import pytest
-from anyio.from_thread import BlockingPortal
 from fastapi import FastAPI
+from ledger_support import ACTOR, ORIGIN, Actor, AppTransport, HostRouter, WitnessNode  # type: ignore[import-not-found]
 
 from corridor.apps.problems import install_problem_handlers
 from corridor.clock import FixedClock
@@ -25,16 +24,6 @@ from corridor.ledger.witness_routes import router as witness_router
 from corridor.ledger.witness_service import WitnessContext, witness_name_for
 from corridor.storage import Database, create_database, upgrade_database
 from corridor.types import Did
-
-ORIGIN = "datacenter.test/log"
-ACTOR = "did:web:hospital-a.test"
-
-
-@dataclass(frozen=True)
-class Actor:
-    did: str
-    kid: str
-    key: SigningKeyPair
 
 
 @pytest.fixture
@@ -101,70 +90,22 @@ def ledger_app(ledger_context: LedgerContext) -> FastAPI:
     return app
 
 
-class _AppTransport(httpx.BaseTransport):
-    """Synchronous transport into one ASGI app (Starlette's TestClient warns about httpx)."""
-
-    def __init__(self, portal: BlockingPortal, app: FastAPI) -> None:
-        self._portal = portal
-        self._inner = httpx.ASGITransport(app=app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-
-        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            inner = httpx.Request(
-                request.method, request.url, headers=request.headers, content=body
-            )
-            response = await self._inner.handle_async_request(inner)
-            content = b"".join([part async for part in response.stream])  # type: ignore[union-attr]
-            return response.status_code, response.headers.raw, content
-
-        status, headers, content = self._portal.call(call)
-        return httpx.Response(status, headers=headers, content=content, request=request)
-
-
 @pytest.fixture
 def http(ledger_app: FastAPI) -> Iterator[httpx.Client]:
     """An httpx client whose requests reach ``ledger_app`` in-process at http://log.test."""
     with (
         anyio.from_thread.start_blocking_portal() as portal,
         httpx.Client(
-            transport=_AppTransport(portal, ledger_app), base_url="http://log.test"
+            transport=AppTransport(portal, ledger_app), base_url="http://log.test"
         ) as client,
     ):
         yield client
-
-
-class HostRouter(httpx.BaseTransport):
-    """Synchronous transport to several in-process ASGI apps, chosen by the URL's host."""
-
-    def __init__(self, portal: BlockingPortal) -> None:
-        self._portal = portal
-        self._apps: dict[str, _AppTransport] = {}
-
-    def mount(self, url: str, app: FastAPI) -> None:
-        self._apps[httpx.URL(url).host] = _AppTransport(self._portal, app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self._apps.get(request.url.host)
-        if transport is None:
-            raise httpx.ConnectError(f"nothing at {request.url.host}", request=request)
-        return transport.handle_request(request)
 
 
 @pytest.fixture
 def host_router() -> Iterator[HostRouter]:
     with anyio.from_thread.start_blocking_portal() as portal:
         yield HostRouter(portal)
-
-
-@dataclass
-class WitnessNode:
-    """A regulator's witness: its own database, key and app, mounted at ``url``."""
-
-    url: str
-    context: WitnessContext
-    app: FastAPI
 
 
 @pytest.fixture

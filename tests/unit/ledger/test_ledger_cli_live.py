@@ -13,9 +13,9 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from ledger_support import ORIGIN, HostRouter  # type: ignore[import-not-found]
 from typer.testing import CliRunner
 
-from conftest import ORIGIN, HostRouter
 from corridor.apps.problems import install_problem_handlers
 from corridor.cli.ledger import app as cli
 from corridor.crypto.keys import SigningKeyPair

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from ledger_support import ORIGIN, HostRouter, WitnessNode  # type: ignore[import-not-found]
 from sqlalchemy import delete
 
-from conftest import ORIGIN, HostRouter, WitnessNode
 from corridor.ledger.client import HttpWitnessClient
 from corridor.ledger.collector import start_witnessing
 from corridor.ledger.cosigning import CosigningContext, collect_cosignatures, trust_policy

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from ledger_support import ORIGIN, HostRouter  # type: ignore[import-not-found]
 from sqlalchemy import select
 
-from conftest import ORIGIN, HostRouter
 from corridor.ledger.client import HttpWitnessClient
 from corridor.ledger.cosigning import CosigningContext, collect_cosignatures
 from corridor.ledger.errors import InvalidReceipt, NotYetFinal

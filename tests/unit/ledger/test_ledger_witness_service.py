@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from ledger_support import ORIGIN  # type: ignore[import-not-found]
 
-from conftest import ORIGIN
 from corridor.ledger.errors import ForkedCheckpoint, UnknownLogOrigin, WitnessSizeMismatch
 from corridor.ledger.evidence import SignedEntry
 from corridor.ledger.merkle import MemoryTree
