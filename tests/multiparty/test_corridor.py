@@ -16,7 +16,7 @@ from corridor_harness import (  # type: ignore[import-not-found]
     patient_identifiers,
 )
 
-from corridor.consent import SignedConsent, sign_revocation, verify_signed_consent
+from corridor.consent import ConsentScope, SignedConsent, sign_revocation, verify_signed_consent
 from corridor.crypto import b64url_encode, canonical_json
 from corridor.enclave import PinnedReferenceValues
 from corridor.errors import Conflict, InvalidInput, PolicyDenied, VerificationFailed
@@ -115,6 +115,24 @@ def test_hospital_b_receives_the_record_without_the_identifiers_treatment_does_n
     assert "Sanford861" in text  # the clinician needs the patient's name
     for removed in ("999-33-5538", "S99993907", "X37176659X", "555-657-5098", "117 Orn Bypass"):
         assert removed not in text
+
+
+def test_a_consent_naming_records_delivers_only_those_records(
+    sqlite_corridor: Corridor, patient_bundle: bytes
+):
+    conditions = [
+        e["resource"]["id"]
+        for e in json.loads(patient_bundle)["entry"]
+        if e["resource"]["resourceType"] == "Condition"
+    ]
+    assert len(conditions) > 2
+    named = frozenset(f"Condition/{ident}" for ident in conditions[:2])
+    scope = ConsentScope(resource_types=frozenset({"Condition"}), record_ids=named)
+    transfer = sqlite_corridor.run(patient_bundle, scope=scope)
+    bundle = sqlite_corridor.hospital_b.open_record(transfer, viewer="dr-chan")["bundle"]
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Condition") == 2
+    assert not {"Observation", "Immunization"} & set(kinds)
 
 
 def test_a_deny_stops_the_flow_before_anything_is_uploaded(

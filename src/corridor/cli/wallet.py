@@ -107,6 +107,10 @@ def sign(  # Typer maps each keyword to an option
     purpose: Annotated[str, typer.Option(help="purpose code (TREAT, COC, HRESCH...)")] = "TREAT",
     data_from: Annotated[str | None, typer.Option(help="first clinical date (YYYY-MM-DD)")] = None,
     data_to: Annotated[str | None, typer.Option(help="last clinical date (YYYY-MM-DD)")] = None,
+    record: Annotated[
+        list[str] | None,
+        typer.Option(help="only this resource, as Type/id (repeat; default: all in scope)"),
+    ] = None,
     days: Annotated[int, typer.Option(help="the consent expires after this many days")] = 30,
     retention_days: Annotated[int, typer.Option(help="how long B may keep the data")] = 365,
     cross_border: Annotated[
@@ -133,6 +137,7 @@ def sign(  # Typer maps each keyword to an option
                 resource_types=frozenset(resource_type),
                 data_from=date.fromisoformat(data_from) if data_from else None,
                 data_to=date.fromisoformat(data_to) if data_to else None,
+                record_ids=frozenset(record or ()),
             ),
             issued_at=now,
             expires_at=now + timedelta(days=days),

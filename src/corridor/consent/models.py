@@ -181,20 +181,25 @@ PURPOSES: dict[str, str] = {
 _DID = re.compile(r"^did:(web|key):[A-Za-z0-9.%:_-]+$")
 # FHIR id datatype (R4 §2.24.0.1): the consent id is also the Consent resource's id.
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+# A literal reference to one resource of the patient's record (FHIR R4 §2.3.0 ids).
+_RECORD_ID = re.compile(r"^[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}$")
 _MAX_RETENTION_DAYS = 36_500
 
 
 @dataclass(frozen=True)
 class ConsentScope:
-    """Which data a consent covers: resource types, and an inclusive range of clinical dates.
+    """Which data a consent covers: resource types, a range of clinical dates, record ids.
 
     ``None`` for a bound means "unbounded on that side". Both ``None`` means no date
     restriction at all, the only case in which undated resources may be shared.
+    ``record_ids`` (``Type/id``, FHIR R4 Consent ``provision.data`` with meaning
+    ``instance``), when given, narrows the scope to exactly those resources.
     """
 
     resource_types: frozenset[str]
     data_from: date | None = None
     data_to: date | None = None
+    record_ids: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Accept any iterable of names at run time, but store the hashable frozenset.
@@ -210,6 +215,17 @@ class ConsentScope:
                 raise InvalidConsent("scope date bounds must be calendar dates")
         if self.data_from and self.data_to and self.data_from > self.data_to:
             raise InvalidConsent("scope data_from is after data_to")
+        records: Any = self.record_ids
+        object.__setattr__(self, "record_ids", frozenset(records))
+        for record in self.record_ids:
+            if not isinstance(record, str) or not _RECORD_ID.fullmatch(record):
+                raise InvalidConsent(f"scope record id {record!r} is not Type/id")
+            if record.partition("/")[0] not in self.resource_types:
+                raise InvalidConsent(f"scope record {record} is not of a consented type")
+
+    def admits_record(self, resource_type: str, resource_id: str) -> bool:
+        """True when the scope names no records, or names this one."""
+        return not self.record_ids or f"{resource_type}/{resource_id}" in self.record_ids
 
     @property
     def has_date_range(self) -> bool:
@@ -226,6 +242,8 @@ class ConsentScope:
         """True when everything ``other`` asks for is inside this scope."""
         if not other.resource_types <= self.resource_types:
             return False
+        if self.record_ids and not (other.record_ids and other.record_ids <= self.record_ids):
+            return False
         if self.data_from is not None and (
             other.data_from is None or other.data_from < self.data_from
         ):
@@ -235,28 +253,35 @@ class ConsentScope:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """JSON object form: sorted types and ISO dates (or null)."""
-        return {
+        """JSON object form: sorted types, ISO dates (or null), record ids when named."""
+        value: dict[str, Any] = {
             "resource_types": sorted(self.resource_types),
             "data_from": self.data_from.isoformat() if self.data_from else None,
             "data_to": self.data_to.isoformat() if self.data_to else None,
         }
+        if self.record_ids:
+            value["record_ids"] = sorted(self.record_ids)
+        return value
 
     @classmethod
     def from_json(cls, value: Any) -> ConsentScope:
         """Parse and validate the JSON object form; unknown keys are refused."""
         if not isinstance(value, dict):
             raise InvalidConsent("scope must be a JSON object")
-        unknown = set(value) - {"resource_types", "data_from", "data_to"}
+        unknown = set(value) - {"resource_types", "data_from", "data_to", "record_ids"}
         if unknown:
             raise InvalidConsent(f"scope has unknown keys: {sorted(unknown)}")
         types = value.get("resource_types")
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             raise InvalidConsent("scope resource_types must be a list of strings")
+        records = value.get("record_ids", [])
+        if not isinstance(records, list) or not all(isinstance(r, str) for r in records):
+            raise InvalidConsent("scope record_ids must be a list of strings")
         return cls(
             resource_types=frozenset(types),
             data_from=_parse_date(value.get("data_from"), "data_from"),
             data_to=_parse_date(value.get("data_to"), "data_to"),
+            record_ids=frozenset(records),
         )
 
 

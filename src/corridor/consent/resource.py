@@ -75,6 +75,12 @@ def build_consent_resource(terms: ConsentTerms) -> dict[str, Any]:
         if scope.data_to is not None:
             period["end"] = scope.data_to.isoformat()
         provision["dataPeriod"] = period
+    if scope.record_ids:
+        # Consent.provision.data, meaning "instance": exactly the resource referenced.
+        provision["data"] = [
+            {"meaning": "instance", "reference": {"reference": record}}
+            for record in sorted(scope.record_ids)
+        ]
     resource: dict[str, Any] = {
         "resourceType": "Consent",
         "id": terms.consent_id,
@@ -159,7 +165,27 @@ def _scope_of(provision: dict[str, Any]) -> ConsentScope:
         data_to = date.fromisoformat(period["end"]) if "end" in period else None
     except (TypeError, ValueError) as exc:
         raise InvalidConsent("provision dataPeriod must hold plain dates") from exc
-    return ConsentScope(resource_types=frozenset(types), data_from=data_from, data_to=data_to)
+    return ConsentScope(
+        resource_types=frozenset(types),
+        data_from=data_from,
+        data_to=data_to,
+        record_ids=frozenset(_records_of(provision.get("data", []))),
+    )
+
+
+def _records_of(data: Any) -> list[str]:
+    """``Type/id`` of each ``provision.data`` entry; only meaning ``instance`` is written."""
+    if not isinstance(data, list):
+        raise InvalidConsent("provision data must be a list")
+    records = []
+    for item in data:
+        if not isinstance(item, dict) or item.get("meaning") != "instance":
+            raise InvalidConsent("provision data must name single resources (meaning instance)")
+        reference = item.get("reference")
+        if not isinstance(reference, dict):
+            raise InvalidConsent("provision data must name single resources (meaning instance)")
+        records.append(str(reference.get("reference")))
+    return records
 
 
 def _time(value: Any, what: str) -> datetime:

@@ -4,7 +4,8 @@ Pure. From a patient's bundle, build a FHIR ``collection`` Bundle holding
 
 * the Patient (reason ``subject``);
 * every resource of a consented type whose clinical date (:mod:`corridor.records.dates`)
-  lies wholly inside the consented range (reason ``consented``). A resource of a
+  lies wholly inside the consented range (reason ``consented``), and, when the consent
+  names record ids, only the resources it names. A resource of a
   consented type **without** a clinical date is included only when the scope has no date
   range at all: with a range, nobody can show it falls inside, so it stays home;
 * the *supporting* resources those reference, transitively, when present in the bundle
@@ -160,6 +161,8 @@ def extract_consented(bundle: dict[str, Any], scope: ConsentScope) -> Extraction
     order: list[ResourceKey] = [patient_key]
     for key, (_, resource) in by_key.items():
         if key in reasons or not is_in_scope(resource, scope):
+            continue
+        if not scope.admits_record(*key):
             continue
         if _belongs_to_other(resource, index, patient_key):
             continue

@@ -33,6 +33,9 @@ def test_scope_accepts_missing_date_keys() -> None:
         {"resource_types": ["Observation"], "data_from": "2020-02-30"},
         {"resource_types": ["Observation"], "data_from": "2021-01-01", "data_to": "2020-01-01"},
         {"resource_types": ["Observation"], "extra": 1},
+        {"resource_types": ["Observation"], "record_ids": ["Condition/c-1"]},
+        {"resource_types": ["Observation"], "record_ids": ["o-1"]},
+        {"resource_types": ["Observation"], "record_ids": "Observation/o-1"},
         ["Observation"],
     ],
 )
@@ -49,6 +52,21 @@ def test_scope_covers_narrower_scopes_only() -> None:
     )
     assert not wide.covers(ConsentScope(frozenset({"Observation"}), date(2009, 1, 1), None))
     assert not wide.covers(ConsentScope(frozenset({"Observation"})))
+
+
+def test_scope_naming_records_admits_and_covers_only_those_records() -> None:
+    named = ConsentScope(
+        frozenset({"Observation"}), record_ids=frozenset({"Observation/o-1", "Observation/o-2"})
+    )
+    assert ConsentScope.from_json(named.to_json()) == named
+    assert named.to_json()["record_ids"] == ["Observation/o-1", "Observation/o-2"]
+    assert named.admits_record("Observation", "o-1")
+    assert not named.admits_record("Observation", "o-3")
+    assert ConsentScope(frozenset({"Observation"})).admits_record("Observation", "o-3")
+    assert named.covers(
+        ConsentScope(frozenset({"Observation"}), record_ids=frozenset({"Observation/o-2"}))
+    )
+    assert not named.covers(ConsentScope(frozenset({"Observation"})))
 
 
 def test_scope_admits_only_periods_wholly_inside() -> None:

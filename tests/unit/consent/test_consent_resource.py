@@ -135,3 +135,30 @@ def test_refuses_a_resource_that_is_not_valid_fhir(
     resource["category"] = "not a list"
     with pytest.raises(InvalidConsent, match="not valid FHIR"):
         terms_from_resource(resource)
+
+
+def test_a_consent_naming_records_carries_them_as_provision_data_and_reads_back(
+    make_terms: Callable[..., ConsentTerms],
+) -> None:
+    scope = ConsentScope(
+        frozenset({"Condition", "Observation"}),
+        record_ids=frozenset({"Condition/c-7", "Observation/o-1"}),
+    )
+    terms = make_terms(scope=scope)
+    resource = build_consent_resource(terms)
+    Consent.model_validate(resource)
+    assert resource["provision"]["data"] == [
+        {"meaning": "instance", "reference": {"reference": "Condition/c-7"}},
+        {"meaning": "instance", "reference": {"reference": "Observation/o-1"}},
+    ]
+    assert terms_from_resource(resource) == terms
+
+
+def test_refuses_provision_data_with_a_meaning_other_than_instance(
+    make_terms: Callable[..., ConsentTerms],
+) -> None:
+    scope = ConsentScope(frozenset({"Condition"}), record_ids=frozenset({"Condition/c-7"}))
+    resource = build_consent_resource(make_terms(scope=scope))
+    resource["provision"]["data"][0]["meaning"] = "related"
+    with pytest.raises(InvalidConsent, match="meaning instance"):
+        terms_from_resource(resource)

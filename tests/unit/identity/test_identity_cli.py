@@ -26,7 +26,7 @@ def _run(app, *args: str):
     return result, (json.loads(result.stdout) if result.exit_code == 0 else None)
 
 
-def _signed_consent(tmp_path: Path) -> tuple[Path, Path]:
+def _signed_consent(tmp_path: Path, *extra: str) -> tuple[Path, Path]:
     path = tmp_path / "wallet.json"
     _run(wallet.app, "create", "--wallet", str(path))
     consent = tmp_path / "consent.json"
@@ -47,6 +47,7 @@ def _signed_consent(tmp_path: Path) -> tuple[Path, Path]:
         "2015-01-01",
         "--out",
         str(consent),
+        *extra,
     )
     assert result.exit_code == 0, result.output
     return path, consent
@@ -76,6 +77,32 @@ def test_a_consent_signed_with_the_wallet_passes_consent_verify(tmp_path):
     checked, report = _run(wallet.app, "verify", str(consent), "--wallet", str(path))
     assert checked.exit_code == 0
     assert report["kind"] == "consent"
+
+
+@pytest.mark.usefixtures("passphrase")
+def test_a_consent_may_name_the_records_it_covers(tmp_path):
+    _, consent = _signed_consent(tmp_path, "--record", "Condition/c-1", "--record", "Condition/c-2")
+    verified, summary = _run(consent_app, "verify", str(consent), "--recipient", HOSPITAL_B)
+    assert verified.exit_code == 0, verified.output
+    assert summary["scope"]["record_ids"] == ["Condition/c-1", "Condition/c-2"]
+    refused, _ = _run(
+        wallet.app,
+        "sign-consent",
+        "--wallet",
+        str(tmp_path / "wallet.json"),
+        "--custodian",
+        HOSPITAL_A,
+        "--recipient",
+        HOSPITAL_B,
+        "--type",
+        "Condition",
+        "--record",
+        "Procedure/p-1",
+        "--out",
+        str(tmp_path / "other.json"),
+    )
+    assert refused.exit_code == 1
+    assert "not of a consented type" in refused.output
 
 
 @pytest.mark.usefixtures("passphrase")

@@ -91,6 +91,20 @@ def test_keeps_the_patient_consented_types_in_range_and_what_they_reference() ->
     parse_bundle(json.dumps(extraction.bundle).encode())
 
 
+def test_a_consent_naming_records_extracts_only_those_and_what_they_reference() -> None:
+    bundle = collection(
+        PATIENT,
+        PRACTITIONER,
+        observation("o-1", "2016-04-01", performer=[{"reference": "Practitioner/pr1"}]),
+        observation("o-2", "2016-05-01"),
+        observation("o-3", "2016-06-01"),
+    )
+    scope = ConsentScope(
+        frozenset({"Observation"}), record_ids=frozenset({"Observation/o-1", "Observation/o-3"})
+    )
+    assert ids(extract_consented(bundle, scope).bundle) == {"p1", "o-1", "o-3", "pr1"}
+
+
 def test_follows_references_through_supporting_resources_only() -> None:
     bundle = collection(PATIENT, ORG, LOCATION, ENCOUNTER)
     extraction = extract_consented(bundle, ConsentScope(frozenset({"Encounter"})))
