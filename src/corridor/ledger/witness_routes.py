@@ -1,7 +1,7 @@
 """HTTP API of a regulator's witness: C2SP tlog-witness add-checkpoint, state and alerts.
 
 The submission and monitoring prefix is ``/api/ledger/witness``. Status codes are the
-spec's (the error kinds map onto them in ``apps/problems.py``); the one answer whose
+spec's (the error kinds map onto them in ``corridor/problems.py``); the one answer whose
 body the spec fixes, 409 for a stale old size, is written here as ``text/x.tlog.size``.
 """
 
