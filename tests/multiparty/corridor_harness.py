@@ -86,14 +86,15 @@ _KINDS = {
     "portal": ("portal", "CN"),
 }
 # Regulators know each other (trusted credential issuers); hospitals and the data center
-# know the portal (it submits requests and appends consent evidence).
+# know the portal (it submits requests and appends consent evidence); the portal knows the
+# regulators only to name them on the patient's timeline.
 _PEERS = {
     "regulator-a": ("datacenter", "regulator-b"),
     "regulator-b": ("datacenter", "regulator-a"),
     "datacenter": ("regulator-a", "regulator-b", "hospital-a", "hospital-b", "portal"),
     "hospital-a": ("regulator-a", "regulator-b", "datacenter", "hospital-b", "portal"),
     "hospital-b": ("regulator-b", "datacenter", "hospital-a", "portal"),
-    "portal": ("hospital-a", "hospital-b", "datacenter"),
+    "portal": ("hospital-a", "hospital-b", "datacenter", "regulator-a", "regulator-b"),
 }
 # What each regulator licenses (docs/identity.md): it issues these on request.
 LICENCES = {

@@ -155,6 +155,10 @@ def test_people_move_a_record_through_the_pages_and_lose_access_after_revocation
 
     timeline = patient.get(f"/transfers/{transfer}")
     assert timeline.text.count('data-state="done"') == 5
+    # The regulators who decided are named, not shown as bare DIDs.
+    for regulator in ("regulator-a", "regulator-b"):
+        assert f"<td>{regulator}</td>" in timeline.text
+        assert f"<td>{corridor.did(regulator)}</td>" not in timeline.text
     shown = re.search(r'id="signed-consent">(.*?)</pre>', timeline.text, re.DOTALL)
     assert shown is not None
     consent = verify_signed_consent(SignedConsent.from_json(json.loads(html.unescape(shown[1]))))

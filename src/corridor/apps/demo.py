@@ -95,8 +95,13 @@ DEMO_PARTIES: tuple[PartySpec, ...] = (
         "Hospital B (Hong Kong)",
         ("regulator-b", "datacenter", "hospital-a", "portal"),
     ),
+    # The portal knows the regulators only to name them on the patient's timeline.
     PartySpec(
-        "portal", "portal", "CN", "Patient portal", ("hospital-a", "hospital-b", "datacenter")
+        "portal",
+        "portal",
+        "CN",
+        "Patient portal",
+        ("hospital-a", "hospital-b", "datacenter", "regulator-a", "regulator-b"),
     ),
 )
 
