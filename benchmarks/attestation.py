@@ -100,9 +100,8 @@ def _all(checks: list[Check]) -> Check:
     return run
 
 
-def nitro_case(name: str, at: str) -> tuple[Check, Check, int]:
-    data = (ASSETS / "nitro" / name).read_bytes()
-    instant = from_rfc3339(at)
+def _cose_baseline(data: bytes) -> list[Check]:
+    """Nitro-shaped evidence: each certificate link, then the COSE_Sign1 ES384 signature."""
     message = parse_cose_sign1(data)
     payload = cbor2.loads(message.payload)
     path = [
@@ -111,14 +110,15 @@ def nitro_case(name: str, at: str) -> tuple[Check, Check, int]:
     leaf_key = path[-1].public_key()
     assert isinstance(leaf_key, ec.EllipticCurvePublicKey)
     bare = [_link(a, b) for a, b in itertools.pairwise(path)]
-    bare.append(
-        _raw_ecdsa(
-            leaf_key,
-            message.signature,
-            sig_structure(message.protected, message.payload),
-            hashes.SHA384(),
-        )
-    )
+    signed = sig_structure(message.protected, message.payload)
+    bare.append(_raw_ecdsa(leaf_key, message.signature, signed, hashes.SHA384()))
+    return bare
+
+
+def nitro_case(name: str, at: str) -> tuple[Check, Check, int]:
+    data = (ASSETS / "nitro" / name).read_bytes()
+    instant = from_rfc3339(at)
+    bare = _cose_baseline(data)
 
     def verify() -> None:
         verify_attestation(data, at=instant, max_age=timedelta(hours=4), allow_debug=True)
@@ -210,22 +210,7 @@ def simulated_case(folder: Path) -> tuple[Check, Check, int]:
         backend = SimulatedEnclaveBackend(PROGRAM_MODULE, {}, root, FixedClock(now))
     with backend.launch() as session:
         data = session.evidence(b"n" * 32)
-    message = parse_cose_sign1(data)
-    payload = cbor2.loads(message.payload)
-    path = [
-        x509.load_der_x509_certificate(d) for d in [*payload["cabundle"], payload["certificate"]]
-    ]
-    leaf_key = path[-1].public_key()
-    assert isinstance(leaf_key, ec.EllipticCurvePublicKey)
-    bare = [_link(a, b) for a, b in itertools.pairwise(path)]
-    bare.append(
-        _raw_ecdsa(
-            leaf_key,
-            message.signature,
-            sig_structure(message.protected, message.payload),
-            hashes.SHA384(),
-        )
-    )
+    bare = _cose_baseline(data)
 
     def verify() -> None:
         verify_attestation(

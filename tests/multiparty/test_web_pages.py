@@ -108,6 +108,14 @@ def _request_through_pages(corridor: Corridor, patient: httpx.Client, patient_id
     return str(sent.json()["url"]).rsplit("/", 1)[-1]
 
 
+def _shows_five_steps_done_naming_the_regulators(page: str, corridor: Corridor) -> None:
+    """Every step is done, and the regulators who decided are named, not bare DIDs."""
+    assert page.count('data-state="done"') == 5
+    for regulator in ("regulator-a", "regulator-b"):
+        assert f"<td>{regulator}</td>" in page
+        assert f"<td>{corridor.did(regulator)}</td>" not in page
+
+
 def test_people_move_a_record_through_the_pages_and_lose_access_after_revocation(
     sqlite_corridor: Corridor, patient_bundle: bytes
 ):
@@ -154,11 +162,7 @@ def test_people_move_a_record_through_the_pages_and_lose_access_after_revocation
     assert receipt.text.startswith("c2sp.org/tlog-proof@v1")
 
     timeline = patient.get(f"/transfers/{transfer}")
-    assert timeline.text.count('data-state="done"') == 5
-    # The regulators who decided are named, not shown as bare DIDs.
-    for regulator in ("regulator-a", "regulator-b"):
-        assert f"<td>{regulator}</td>" in timeline.text
-        assert f"<td>{corridor.did(regulator)}</td>" not in timeline.text
+    _shows_five_steps_done_naming_the_regulators(timeline.text, corridor)
     shown = re.search(r'id="signed-consent">(.*?)</pre>', timeline.text, re.DOTALL)
     assert shown is not None
     consent = verify_signed_consent(SignedConsent.from_json(json.loads(html.unescape(shown[1]))))
