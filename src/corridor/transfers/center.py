@@ -10,7 +10,6 @@ and refusal is evidence on the chain.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from corridor.clock import Clock
 from corridor.compliance import DecisionInvalid, SignedDecision, verify_signed_decision
-from corridor.consent import SignedConsent, evaluate_consent, verify_signed_consent
+from corridor.consent import SignedConsent, VerifiedConsent, evaluate_consent, verify_signed_consent
 from corridor.crypto import b64url_decode, b64url_encode, canonical_json, jws_kid, sha256_hex
 from corridor.enclave import (
     AttestationRefused,
@@ -49,6 +48,7 @@ from corridor.transfers.rows import (
     payload,
     state_of,
     status_of,
+    stored_consent,
     update_payload,
 )
 from corridor.transfers.schemas import DeliveryPackage, DepositRequest, TransferStatus
@@ -151,9 +151,10 @@ def accept_deposit(
         return status_of(row)
 
 
-def _release_refusals(context: CenterContext, row: TransferRow) -> list[str]:
+def _release_refusals(
+    context: CenterContext, row: TransferRow, consent: VerifiedConsent
+) -> list[str]:
     """Every reason the release policy says no (consent, revocation, decisions)."""
-    consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
     revoked_at = revocation_index(context.ledger, transfer=row.id, consent_digest=consent.digest)
     decision = evaluate_consent(
         consent,
@@ -175,6 +176,7 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
             return status_of(row)
         require_state(state_of(row), TransferState.UPLOADED, TransferState.REFUSED)
         data = payload(row)
+        consent = stored_consent(row)
         with context.backend.launch() as session:
             challenge = issue_challenge(context=context.broker, transfer=transfer)
             evidence = session.evidence(challenge.nonce)
@@ -197,12 +199,12 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
                 },
                 details={"format": appraisal.result.format, "outcome": "affirming"},
             )
-            refusals = _release_refusals(context, row)
+            refusals = _release_refusals(context, row, consent)
             if refusals:
                 _refuse(context, uow, row, reasons=refusals, evidence=evidence, prior=[appraised])
                 raise ReleaseRefused("the key broker refused release", detail={"reasons": refusals})
             # After the release policy: a missing decision is refused (with evidence) above.
-            profile = _destination_profile(row, data["decisions"])
+            profile = _destination_profile(consent, data["decisions"])
             # The capability, not the data key: only the enclave can unwrap the deposit.
             sealed_for_enclave = release_capability(
                 context=context.broker,
@@ -223,7 +225,6 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
             recipient_key = context.resolver.resolve(row.recipient_did).agreement
             if recipient_key is None:
                 raise InvalidTransferRequest("the recipient publishes no key-agreement key")
-            consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
             result = session.run(
                 {
                     "transfer": transfer,
@@ -276,14 +277,13 @@ def process_transfer(*, context: CenterContext, transfer: str) -> TransferStatus
         return status_of(row, manifest=manifest)
 
 
-def _destination_profile(row: TransferRow, decisions: list[dict[str, Any]]) -> str:
+def _destination_profile(consent: VerifiedConsent, decisions: list[dict[str, Any]]) -> str:
     """The de-identification profile for the consent's purpose and this route.
 
     ``corridor.records.PROFILE_POLICY`` decides; the route is read from the regulators'
     decisions (the exporting pack's jurisdiction, then the importing one's), whose
     signatures the release checks. No profile for the purpose and route: no processing.
     """
-    consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
     route = {
         str(d.get("body", {}).get("decision", {}).get("role")): str(d["body"].get("jurisdiction"))
         for d in decisions
@@ -366,7 +366,7 @@ class CenterReleaseGate:
             row = find_row(uow.session, transfer)
             if row is None or row.role != "center":
                 return ["no deposit for this transfer"]
-            return _release_refusals(self._context, row)
+            return _release_refusals(self._context, row, stored_consent(row))
 
     def deposit_of(self, transfer: str) -> tuple[bytes, bytes]:
         """The sealed capability and the sealed deposit of ``transfer``."""

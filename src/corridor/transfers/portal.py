@@ -7,7 +7,6 @@ the DID itself (BLUEPRINT §5). The salt goes only to the two hospitals of the t
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +28,15 @@ from corridor.storage.unit_of_work import UnitOfWork
 from corridor.transfers.client import HttpHospitalClient
 from corridor.transfers.errors import InvalidTransferRequest
 from corridor.transfers.models import TransferState
-from corridor.transfers.rows import add_evidence, load_row, move, new_row, status_of, update_payload
+from corridor.transfers.rows import (
+    add_evidence,
+    load_row,
+    move,
+    new_row,
+    status_of,
+    stored_consent,
+    update_payload,
+)
 from corridor.transfers.schemas import (
     PatientRequest,
     RevocationRequest,
@@ -139,7 +146,7 @@ def revoke_transfer(
     """
     with UnitOfWork(context.database.sessions) as uow:
         row = load_row(uow.session, transfer, "portal")
-        consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
+        consent = stored_consent(row)
         _require_own(patient, consent.terms.patient_did)
         revocation = verify_revocation(SignedRevocation.from_json(request.revocation), consent)
         if row.state == TransferState.REVOKED.value:

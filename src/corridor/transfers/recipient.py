@@ -17,7 +17,7 @@ from typing import Any
 from cryptography import x509
 
 from corridor.clock import Clock
-from corridor.consent import SignedConsent, VerifiedConsent, evaluate_consent, verify_signed_consent
+from corridor.consent import VerifiedConsent, evaluate_consent
 from corridor.crypto import (
     AgreementKeyPair,
     aead_open,
@@ -52,6 +52,7 @@ from corridor.transfers.rows import (
     new_row,
     state_of,
     status_of,
+    stored_consent,
     update_payload,
 )
 from corridor.transfers.schemas import DeliveryPackage, TransferRequest, TransferStatus
@@ -125,7 +126,7 @@ def _pinned_root(context: RecipientContext, package: DeliveryPackage) -> x509.Ce
 
 
 def _check_profile(
-    context: RecipientContext, row: TransferRow, profile: str, profile_digest: str
+    context: RecipientContext, row: TransferRow, purpose: str, profile: str, profile_digest: str
 ) -> None:
     """The enclave must have applied the profile the policy names for this purpose and route.
 
@@ -133,10 +134,9 @@ def _check_profile(
     the consent's purpose and the route, and the digest of that profile's configuration as
     shipped here: a delivery de-identified under anything else is refused.
     """
-    consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
     try:
         expected = select_profile(
-            purpose=consent.terms.purpose,
+            purpose=purpose,
             origin=context.origins.get(row.sender_did, ""),
             destination=context.jurisdiction,
         )
@@ -150,7 +150,7 @@ def _check_profile(
 
 
 def _verify_package(
-    context: RecipientContext, row: TransferRow, package: DeliveryPackage
+    context: RecipientContext, row: TransferRow, package: DeliveryPackage, purpose: str
 ) -> tuple[bytes, dict[str, Any]]:
     """Verify attestation and manifest; return the decrypted output and the manifest."""
     root = _pinned_root(context, package)
@@ -181,7 +181,7 @@ def _verify_package(
         )
     if manifest.consent_digest != row.consent_digest or manifest.recipient != context.did:
         raise DeliveryUnverified("the manifest names another consent or recipient")
-    _check_profile(context, row, manifest.profile, manifest.profile_digest)
+    _check_profile(context, row, purpose, manifest.profile, manifest.profile_digest)
     output = context.vault.get(package.output_object_id)
     if "sha256:" + sha256_hex(output) != manifest.output_digest:
         raise DeliveryUnverified("the output in the vault does not match the manifest digest")
@@ -198,9 +198,10 @@ def _verify_package(
     return aead_open(key, output, expected_aad), package.manifest
 
 
-def _consent_check(context: RecipientContext, row: TransferRow) -> tuple[list[str], bool]:
+def _consent_check(
+    context: RecipientContext, row: TransferRow, consent: VerifiedConsent
+) -> tuple[list[str], bool]:
     """Reasons the consent does not stand now (empty when it does), and whether it was revoked."""
-    consent = verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
     revoked_at = revocation_index(
         context.ledger, transfer=row.id, consent_digest=row.consent_digest
     )
@@ -217,12 +218,15 @@ def receive_transfer(*, context: RecipientContext, transfer: str) -> TransferSta
         if state_of(row) == TransferState.DELIVERED:
             return status_of(row)
         require_state(state_of(row), TransferState.REQUESTED)
-        reasons, _revoked = _consent_check(context, row)
+        consent = stored_consent(row)
+        reasons, _revoked = _consent_check(context, row, consent)
         if reasons:
             raise AccessRefused("the record may not be received", detail={"reasons": reasons})
         package = context.center.package(transfer)
         try:
-            plaintext, manifest = _verify_package(context, row, package)
+            plaintext, manifest = _verify_package(
+                context, row, package, purpose=consent.terms.purpose
+            )
             bundle = parse_bundle(plaintext)
         except DeliveryUnverified:
             raise
@@ -257,7 +261,7 @@ def open_record(*, context: RecipientContext, transfer: str, viewer: str) -> dic
     with UnitOfWork(context.database.sessions) as uow:
         row = load_row(uow.session, transfer, "recipient")
         require_state(state_of(row), TransferState.DELIVERED, TransferState.REVOKED)
-        reasons, revoked = _consent_check(context, row)
+        reasons, revoked = _consent_check(context, row, stored_consent(row))
         if reasons:
             row.document = None
             if revoked and state_of(row) != TransferState.REVOKED:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from corridor.consent import VerifiedConsent
+from corridor.consent import SignedConsent, VerifiedConsent, verify_signed_consent
 from corridor.ledger.recorder import RecordedEvidence
 from corridor.transfers.errors import TransferNotFound
 from corridor.transfers.models import Role, TransferState, advance
@@ -44,6 +44,11 @@ def new_row(  # every column a role knows when it first sees a transfer
         created_at=at,
         updated_at=at,
     )
+
+
+def stored_consent(row: TransferRow) -> VerifiedConsent:
+    """The consent the row was accepted under, its signature verified again."""
+    return verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
 
 
 def load_row(session: Session, transfer: str, role: Role) -> TransferRow:

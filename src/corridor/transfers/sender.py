@@ -7,7 +7,6 @@ recipient) and the data key HPKE-sealed to the key broker (RFC 9180).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from corridor.clock import Clock
 from corridor.compliance import FilingRequest, HttpComplianceClient, counter_pseudonym
 from corridor.compliance.schemas import standing_filing_request
-from corridor.consent import SignedConsent, VerifiedConsent, verify_signed_consent
+from corridor.consent import VerifiedConsent
 from corridor.crypto import (
     aead_seal,
     b64url_decode,
@@ -53,6 +52,7 @@ from corridor.transfers.rows import (
     payload,
     state_of,
     status_of,
+    stored_consent,
     update_payload,
 )
 from corridor.transfers.schemas import DepositRequest, TransferRequest, TransferStatus
@@ -127,10 +127,6 @@ def _subject(salt_b64: str, patient_did: str) -> str:
     return commitment(b64url_decode(salt_b64), patient_did)
 
 
-def _consent_of(row: TransferRow) -> VerifiedConsent:
-    return verify_signed_consent(SignedConsent.from_json(json.loads(row.consent_json)))
-
-
 def _year_to_date(context: SenderContext, row: TransferRow) -> YearToDate:
     """Distinct patients exported since 1 January in the sender's time zone, this one included.
 
@@ -159,7 +155,7 @@ def file_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:
         if state_of(row) in {TransferState.FILED, TransferState.UPLOADED}:
             return status_of(row)
         require_state(state_of(row), TransferState.REQUESTED)
-        consent = _consent_of(row)
+        consent = stored_consent(row)
         bundle = patient_bundle(context=context.records, patient_id=row.patient_ref)
         facts = derive_facts(
             consent=consent,
@@ -250,7 +246,7 @@ def upload_transfer(*, context: SenderContext, transfer: str) -> TransferStatus:
         if state_of(row) == TransferState.UPLOADED:
             return status_of(row)
         require_state(state_of(row), TransferState.FILED)
-        consent = _consent_of(row)
+        consent = stored_consent(row)
         stored_upload = payload(row).get("upload")
         if stored_upload is None:
             ciphertext, prepared = _prepare_upload(context=context, row=row, consent=consent)
