@@ -7,6 +7,7 @@ each opening re-checking the consent on the chain and recording ``record.accesse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Annotated, Any
 
@@ -18,12 +19,13 @@ from corridor.records import RecordsContext, link_wallet, list_patients
 from corridor.transfers import AccessRefused, HospitalContext, TransferDenied
 from corridor.transfers import recipient as recipient_service
 from corridor.transfers import sender as sender_service
-from corridor.transfers.listing import get_transfer, list_transfers
-from corridor.web.consent_view import consent_gist
+from corridor.transfers.listing import TransferSummary, get_transfer, list_transfers
+from corridor.transfers.models import Role
 from corridor.web.entries import entry_views
 from corridor.web.errors import InvalidWebInput, PageNotFound
 from corridor.web.evidence import actor_keys, receipt_badge, receipt_for, trust_json
 from corridor.web.guards import PageRoute, check_csrf, current_session, require_role, site_of
+from corridor.web.paging import paged_transfers
 from corridor.web.rendering import redirect, render, security_headers
 from corridor.web.summary_view import resource_count, summary_of
 from corridor.web.timeline import ENTRY_LABELS, build_timeline
@@ -50,27 +52,25 @@ def home(request: Request) -> Response:
     return redirect("/viewer" if session.role == "clinician" else "/desk")
 
 
-PAGE_SIZE = 50
+def _listing(request: Request, role: Role) -> Callable[[int, int], list[TransferSummary]]:
+    """This hospital's transfers in ``role``, read ``limit`` from ``offset``."""
+    database = site_of(request).database
+
+    def fetch(limit: int, offset: int) -> list[TransferSummary]:
+        return list_transfers(database=database, role=role, limit=limit, offset=offset)
+
+    return fetch
 
 
 @router.get("/desk")
 def desk(request: Request, page: int = 0) -> Response:
     """Incoming requests, their filing and upload status, and the history (fifty a page)."""
     require_role(request, "desk")
-    page = max(0, page)
-    transfers = list_transfers(
-        database=site_of(request).database,
-        role="sender",
-        limit=PAGE_SIZE + 1,
-        offset=page * PAGE_SIZE,
-    )
     return render(
         request,
         "desk.html",
-        transfers=[(item, consent_gist(item.consent)) for item in transfers[:PAGE_SIZE]],
         patients=list_patients(context=_records(request)),
-        page=page,
-        more=len(transfers) > PAGE_SIZE,
+        **paged_transfers(_listing(request, "sender"), page),
     )
 
 
@@ -163,20 +163,7 @@ def desk_receipt(request: Request, transfer: str, index: int) -> Response:
 def viewer(request: Request, page: int = 0) -> Response:
     """Transfers this hospital received or expects (fifty a page)."""
     require_role(request, "clinician")
-    page = max(0, page)
-    transfers = list_transfers(
-        database=site_of(request).database,
-        role="recipient",
-        limit=PAGE_SIZE + 1,
-        offset=page * PAGE_SIZE,
-    )
-    return render(
-        request,
-        "viewer.html",
-        transfers=[(item, consent_gist(item.consent)) for item in transfers[:PAGE_SIZE]],
-        page=page,
-        more=len(transfers) > PAGE_SIZE,
-    )
+    return render(request, "viewer.html", **paged_transfers(_listing(request, "recipient"), page))
 
 
 @router.post("/viewer/transfers/{transfer}/open")

@@ -28,12 +28,12 @@ from corridor.errors import CorridorError
 from corridor.transfers import PatientRequest, PortalContext, RevocationRequest
 from corridor.transfers import portal as portal_service
 from corridor.transfers.listing import TransferSummary, get_transfer, transfers_of_patient
-from corridor.web.consent_view import consent_gist
 from corridor.web.entries import entry_views
 from corridor.web.errors import InvalidWebInput, PageNotFound
 from corridor.web.evidence import actor_keys, receipt_for, trust_json
 from corridor.web.guards import PageRoute, check_csrf, current_session, require_role, site_of
 from corridor.web.labels import RESOURCE_LABELS
+from corridor.web.paging import paged_transfers
 from corridor.web.rendering import redirect, render, security_headers
 from corridor.web.sessions import WebSession
 from corridor.web.timeline import ENTRY_LABELS, build_timeline
@@ -68,29 +68,20 @@ def _own(request: Request, session: WebSession, transfer: str) -> PatientTransfe
     return PatientTransfer(summary, _terms(summary))
 
 
-PAGE_SIZE = 50
-
-
 @router.get("/")
 def home(request: Request, page: int = 0) -> Response:
     """The patient's transfers, newest first, fifty a page."""
     if current_session(request) is None:
         return redirect("/sign-in")
     session = require_role(request, "patient")
-    page = max(0, page)
-    mine = transfers_of_patient(
-        database=site_of(request).database,
-        did=session.subject,
-        limit=PAGE_SIZE + 1,
-        offset=page * PAGE_SIZE,
-    )
-    return render(
-        request,
-        "portal_home.html",
-        transfers=[(item, consent_gist(item.consent)) for item in mine[:PAGE_SIZE]],
-        page=page,
-        more=len(mine) > PAGE_SIZE,
-    )
+    database = site_of(request).database
+
+    def fetch(limit: int, offset: int) -> list[TransferSummary]:
+        return transfers_of_patient(
+            database=database, did=session.subject, limit=limit, offset=offset
+        )
+
+    return render(request, "portal_home.html", **paged_transfers(fetch, page))
 
 
 def _hospitals(request: Request) -> list[Any]:
